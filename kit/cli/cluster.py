@@ -1,0 +1,1 @@
+"""`kit cluster` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit competition` (placeholder until implemented)."""

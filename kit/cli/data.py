@@ -1,0 +1,1 @@
+"""`kit data` (placeholder until implemented)."""

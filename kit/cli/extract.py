@@ -1,0 +1,1 @@
+"""`kit extract` (placeholder until implemented)."""

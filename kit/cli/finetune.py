@@ -1,0 +1,1 @@
+"""`kit finetune` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit pretrain` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit reduce` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit report` (placeholder until implemented)."""

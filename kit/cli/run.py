@@ -1,0 +1,1 @@
+"""`kit run` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit score` (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""`kit submit` (placeholder until implemented)."""

@@ -1,0 +1,17 @@
+"""Errors a user can act on. The CLI prints their message without a traceback."""
+
+
+class KitError(Exception):
+    """Base class for every error kit reports to the user."""
+
+
+class DataError(KitError):
+    """Input data is missing, corrupt or inconsistent (the message names the file)."""
+
+
+class ConfigError(KitError):
+    """A YAML config or CLI option is invalid (the message names the key)."""
+
+
+class SubmissionError(KitError):
+    """A submission CSV does not match the competition format (names the first bad rows)."""
