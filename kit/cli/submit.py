@@ -1,1 +1,25 @@
-"""`kit submit` (placeholder until implemented)."""
+"""`kit submit`: clusters -> submission CSV in the competition's format."""
+from pathlib import Path
+
+import typer
+
+from kit.cli.app import app, console
+
+
+@app.command("submit")
+def submit_command(
+    clusters: Path = typer.Argument(..., help="clusters.npz from `kit cluster`."),
+    competition: Path = typer.Argument(..., help="Competition folder (has sample_submission.csv)."),
+    out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
+    seed: int = typer.Option(None, help="Seed recorded in the metadata."),
+) -> None:
+    """Write a submission (label / binary / pairs), validated against sample_submission before anything is written."""
+    from kit.competition import load_competition
+    from kit.features import load_clusters
+    from kit.submit import build_submission, write_submission
+    from kit.submit.metadata import submission_metadata
+
+    comp = load_competition(competition)
+    df = build_submission(comp, load_clusters(clusters))
+    path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))
+    console.print(f"wrote [bold]{path}[/] ({len(df)} rows, type {comp.type}); score it with `kit score {path}`")

@@ -1,0 +1,155 @@
+"""Plain-YAML run configs, validated at load so a typo fails in a second, not after an hour of training."""
+from __future__ import annotations
+
+import difflib
+import inspect
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from kit.errors import ConfigError
+
+SECTIONS = {
+    "name": "run name: outputs go to runs/<name>/ (required)",
+    "seed": "global seed (int, default 0), used by every stage that does not set its own",
+    "description": "free text",
+    "competition": "where the competition folder is (dir) and how to build it when missing (make)",
+    "pretrain": "kit.train.pretrain.pretrain options; omit for no learned model",
+    "finetune": "kit.train.finetune.finetune options; needs labeled images",
+    "extract": "which model's features to use: {model: pretrain|finetune|raw|timm:<name>, kind: latent|logits}",
+    "reduce": "list of reduction steps, e.g. [{method: pca, n_components: 50}, {method: tsne}]",
+    "cluster": "clusterer spec, e.g. {method: kmeans, n_clusters: 10}",
+    "submit": "{leaderboard: true, copy_to: submissions/<name>.csv}",
+}
+COMPETITION_KEYS = {"dir", "make"}
+MAKE_KEYS = {"source", "type", "labels_per_class", "public_fraction", "n_images", "groups", "n_pairs", "seed", "name"}
+EXTRACT_KEYS = {"model", "kind", "batch_size"}
+SUBMIT_KEYS = {"leaderboard", "copy_to"}
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and validate a YAML run config; fill defaults. Raises ConfigError naming the bad key."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    try:
+        return validate_config(cfg)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def validate_config(cfg: Any) -> dict[str, Any]:
+    if not isinstance(cfg, dict):
+        raise ConfigError("config must be a mapping of sections")
+    check_keys(cfg, set(SECTIONS), "top level")
+    cfg = dict(cfg)
+    if not isinstance(cfg.get("name"), str) or not cfg["name"].strip():
+        raise ConfigError("'name' is required and must be a non-empty string")
+    cfg.setdefault("seed", 0)
+    _check_type(cfg["seed"], int, "seed")
+
+    comp = cfg.get("competition")
+    if not isinstance(comp, dict):
+        raise ConfigError("'competition' section is required (keys: dir, make)")
+    check_keys(comp, COMPETITION_KEYS, "competition")
+    comp = dict(comp)
+    comp.setdefault("dir", f"competitions/{cfg['name']}")
+    if "make" in comp:
+        make = comp["make"]
+        if not isinstance(make, dict):
+            raise ConfigError("competition.make must be a mapping")
+        check_keys(make, MAKE_KEYS, "competition.make")
+        if not isinstance(make.get("source"), dict) or "kind" not in make["source"]:
+            raise ConfigError("competition.make.source must be a mapping with a 'kind' (e.g. {kind: fashion_mnist})")
+        if make.get("type", "label") not in ("label", "binary", "pairs"):
+            raise ConfigError(f"competition.make.type must be label, binary or pairs, got {make.get('type')!r}")
+    cfg["competition"] = comp
+
+    for section in ("pretrain", "finetune"):
+        if cfg.get(section) is not None:
+            if not isinstance(cfg[section], dict):
+                raise ConfigError(f"'{section}' must be a mapping (or omitted)")
+            check_signature(cfg[section], _stage_function(section), section)
+    if cfg.get("finetune") is not None and cfg.get("pretrain") is None:
+        raise ConfigError("'finetune' needs a 'pretrain' section (the encoder to finetune)")
+
+    extract = cfg.get("extract") or {}
+    if not isinstance(extract, dict):
+        raise ConfigError("'extract' must be a mapping")
+    check_keys(extract, EXTRACT_KEYS, "extract")
+    extract = dict(extract)
+    default_model = "finetune" if cfg.get("finetune") else "pretrain" if cfg.get("pretrain") else "raw"
+    extract.setdefault("model", default_model)
+    extract.setdefault("kind", "latent")
+    if extract["model"] in ("pretrain", "finetune") and not cfg.get(extract["model"]):
+        raise ConfigError(f"extract.model is {extract['model']!r} but the config has no '{extract['model']}' section")
+    if extract["kind"] not in ("latent", "logits"):
+        raise ConfigError(f"extract.kind must be latent or logits, got {extract['kind']!r}")
+    cfg["extract"] = extract
+
+    steps = cfg.get("reduce") or []
+    if not isinstance(steps, list) or not all(isinstance(s, dict) and "method" in s for s in steps):
+        raise ConfigError("'reduce' must be a list of mappings each with a 'method'")
+    cfg["reduce"] = steps
+
+    cluster = cfg.get("cluster")
+    if not isinstance(cluster, dict) or "method" not in cluster:
+        raise ConfigError("'cluster' section is required, with a 'method' (e.g. {method: kmeans, n_clusters: 10})")
+
+    submit = cfg.get("submit") or {}
+    if not isinstance(submit, dict):
+        raise ConfigError("'submit' must be a mapping")
+    check_keys(submit, SUBMIT_KEYS, "submit")
+    submit = dict(submit)
+    submit.setdefault("leaderboard", True)
+    submit.setdefault("copy_to", f"submissions/{cfg['name']}.csv")
+    cfg["submit"] = submit
+    return cfg
+
+
+def check_keys(mapping: dict, allowed: set[str], where: str) -> None:
+    """Reject unknown keys with a 'did you mean' hint."""
+    for key in mapping:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{extra} (valid: {', '.join(sorted(allowed))})")
+
+
+def check_signature(options: dict, fn: Callable, where: str) -> None:
+    """Options must be keyword arguments of ``fn`` with values of the default's type."""
+    params = {
+        name: p
+        for name, p in inspect.signature(fn).parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is not inspect.Parameter.empty
+    }
+    internal = {"resume", "progress", "val_images", "val_labels", "device_override"}
+    check_keys(options, set(params) - internal, where)
+    for key, value in options.items():
+        default = params[key].default
+        if default is not None and value is not None:
+            _check_type(value, type(default), f"{where}.{key}")
+
+
+def _check_type(value: Any, expected: type, where: str) -> None:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if expected is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if expected in (int, float, str, bool, dict, list) and not isinstance(value, expected):
+        raise ConfigError(f"{where} must be {expected.__name__}, got {type(value).__name__} {value!r}")
+
+
+def _stage_function(section: str) -> Callable:
+    if section == "pretrain":
+        from kit.train.pretrain import pretrain
+
+        return pretrain
+    from kit.train.finetune import finetune
+
+    return finetune

@@ -1,0 +1,146 @@
+"""Run all stages of a config in order; skip each stage whose config and inputs are unchanged."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from kit.competition import load_competition
+from kit.config import load_config, validate_config
+from kit.io import read_json, write_json, write_text
+from kit.pipeline import stages
+from kit.pipeline.cache import StageDir, folder_digest, hash_obj
+
+COMPETITION_FILES = ["competition.json", "images.npz", "labeled.csv", "pairs.csv", "sample_submission.csv"]
+
+
+def run_pipeline(
+    config: str | Path | dict,
+    *,
+    runs_dir: str | Path = "runs",
+    force: bool = False,
+    leaderboard: bool | None = None,
+    copy_submission: bool = True,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """Returns {"run_dir", "stages": {stage: dir}, "ran": [stages run], "scores": {...}, "submission": path}."""
+    console = console or Console(stderr=True)
+    cfg = load_config(config) if not isinstance(config, dict) else validate_config(config)
+    seed = cfg["seed"]
+    run_dir = Path(runs_dir) / cfg["name"]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text(run_dir / "config.yaml", yaml.safe_dump(cfg, sort_keys=False))
+
+    comp_dir = stages.build_competition(cfg["competition"], seed, console)
+    comp = load_competition(comp_dir)
+    comp_hash = folder_digest(comp_dir, COMPETITION_FILES)
+    paths: dict[str, str | None] = {"competition": str(comp_dir), "pretrain": None, "finetune": None}
+    ran: list[str] = []
+    timings: list[tuple[str, str, float]] = []
+
+    def stage(name: str, config_part: Any, inputs: dict[str, str], build, keep_partial: bool = False) -> StageDir:
+        sd = StageDir(run_dir, name, config_part, inputs)
+        if sd.done and not force:
+            timings.append((name, "cached", sd.info().get("seconds", 0.0)))
+        else:
+            if force and sd.path.exists():
+                shutil.rmtree(sd.path)
+            sd.prepare(keep_partial=keep_partial)
+            console.rule(f"[bold]{name}[/] -> {sd.path}")
+            t0 = time.perf_counter()
+            build(sd.path)
+            seconds = time.perf_counter() - t0
+            sd.finish(seconds)
+            ran.append(name)
+            timings.append((name, "ran", seconds))
+        paths[name] = str(sd.path)
+        return sd
+
+    upstream = {"competition": comp_hash}
+    model: str = cfg["extract"]["model"]
+    if cfg.get("pretrain"):
+        pre = stage("pretrain", {"seed": seed, **cfg["pretrain"]}, upstream,
+                    lambda out: stages.pretrain_stage(comp, cfg["pretrain"], seed, out), keep_partial=True)
+        if model == "pretrain":
+            model, upstream = str(pre.path), {"model": pre.hash}
+        if cfg.get("finetune"):
+            fin = stage("finetune", {"seed": seed, **cfg["finetune"]}, {"competition": comp_hash, "pretrain": pre.hash},
+                        lambda out: stages.finetune_stage(comp, pre.path, cfg["finetune"], seed, out))
+            if model == "finetune":
+                model, upstream = str(fin.path), {"model": fin.hash}
+
+    ext = stage("extract", cfg["extract"], {"competition": comp_hash, **upstream},
+                lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
+    red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
+                lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out))
+    clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
+                lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", cfg["cluster"], seed, out))
+    config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
+                            "competition": comp_hash})
+    sub = stage("submit", {}, {"cluster": clu.hash},
+                lambda out: stages.submit_stage(comp, clu.path / "clusters.npz", out, _metadata(cfg, config_hash, seed)))
+    write_json(run_dir / "stages.json", paths)
+
+    submission = sub.path / "submission.csv"
+    scores = _score(comp_dir, submission, comp.metric, sub.path)
+    if copy_submission and cfg["submit"].get("copy_to"):
+        dest = Path(cfg["submit"]["copy_to"])
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(submission, dest)
+        record = {**read_json(submission.with_suffix(".json")), "scores": scores, "config_file": _config_file(config)}
+        write_json(dest.with_suffix(".json"), record)  # what `make reproduce` checks against
+        submission = dest
+    use_lb = cfg["submit"]["leaderboard"] if leaderboard is None else leaderboard
+    if use_lb and scores:
+        from kit.competition.leaderboard import append_entry
+
+        append_entry(file=str(submission), public=scores["public"], private=scores["private"], nmi=scores["nmi"],
+                     ari=scores["ari"], config_hash=config_hash,
+                     git_commit=_metadata(cfg, config_hash, seed)["git_commit"],
+                     extra={"config": cfg["name"], "seconds": round(sum(t for _, s, t in timings if s == "ran"), 1)})
+    _print_summary(console, cfg["name"], timings, scores, submission)
+    return {"run_dir": run_dir, "stages": paths, "ran": ran, "scores": scores, "submission": submission,
+            "config_hash": config_hash}
+
+
+def _config_file(config: Any) -> str | None:
+    return None if isinstance(config, dict) else str(config)
+
+
+def _metadata(cfg: dict, config_hash: str, seed: int) -> dict:
+    from kit.submit.metadata import submission_metadata
+
+    return submission_metadata(config=cfg, config_hash=config_hash, seed=seed)
+
+
+def _score(comp_dir: Path, submission: Path, metric: str, out_dir: Path) -> dict | None:
+    """Offline public/private score against the hidden solution, when this machine has it."""
+    from kit.competition import score_submission
+
+    solution = Path(comp_dir) / "hidden" / "solution.csv"
+    if not solution.exists():
+        return None
+    scores = score_submission(submission, solution, metric)
+    write_json(out_dir / "scores.json", scores)
+    return scores
+
+
+def _print_summary(console: Console, name: str, timings, scores, submission: Path) -> None:
+    table = Table(title=f"kit run {name}")
+    table.add_column("stage")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    for stage_name, status, seconds in timings:
+        table.add_row(stage_name, status, f"{seconds:.1f}")
+    console.print(table)
+    console.print(f"submission: [bold]{submission}[/]")
+    if scores:
+        console.print(
+            f"public [bold green]{scores['public']:.4f}[/]  private [bold green]{scores['private']:.4f}[/]  "
+            f"NMI {scores['nmi']:.4f}  ARI {scores['ari']:.4f}"
+        )

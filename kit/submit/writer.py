@@ -1,0 +1,52 @@
+"""Build the submission rows a competition asks for, validate them like Kaggle would, write atomically."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kit.errors import DataError
+from kit.io import write_csv, write_json
+
+
+def predictions_for(comp, clusters: dict[str, np.ndarray]) -> dict[str, int]:
+    """Per-image prediction: class labels when the metric needs true classes, raw cluster ids otherwise."""
+    if comp.metric == "accuracy":
+        if "labels" not in clusters:
+            raise DataError(
+                f"competition {comp.name!r} is scored by plain accuracy on class labels, but the clusters have no "
+                "label mapping: cluster with the competition's labeled images (kit cluster --competition DIR)"
+            )
+        values = clusters["labels"]
+    else:
+        values = clusters["clusters"]
+    return dict(zip(clusters["ids"].tolist(), np.asarray(values).astype(int).tolist()))
+
+
+def build_submission(comp, clusters: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows in sample_submission order: one per image (label, binary) or one per pair (pairs)."""
+    pred = predictions_for(comp, clusters)
+    needed = comp.pairs[["image1", "image2"]].to_numpy().ravel() if comp.type == "pairs" else comp.submission_ids
+    missing = [i for i in needed if i not in pred]
+    if missing:
+        raise DataError(f"no prediction for {len(missing)} images needed by the submission (first: {missing[:5]})")
+    if comp.type == "pairs":
+        pairs = comp.pairs.set_index("id").loc[comp.sample_submission["id"]]
+        labels = [int(pred[a] == pred[b]) for a, b in zip(pairs["image1"], pairs["image2"])]
+    else:
+        labels = [pred[i] for i in comp.sample_submission["id"]]
+    return pd.DataFrame({"id": comp.sample_submission["id"].to_numpy(), "label": np.asarray(labels, dtype=int)})
+
+
+def write_submission(df: pd.DataFrame, comp, out_path: str | Path, metadata: dict | None = None) -> Path:
+    """Validate against sample_submission first (nothing is written if invalid), then write CSV + JSON."""
+    from kit.competition import validate_submission
+
+    df = validate_submission(df, comp)
+    out_path = Path(out_path)
+    write_csv(out_path, df)
+    meta = {"competition": str(Path(comp.dir).resolve()), "competition_name": comp.name, "type": comp.type,
+            "metric": comp.metric, "rows": len(df), **(metadata or {})}
+    write_json(out_path.with_suffix(".json"), meta)
+    return out_path

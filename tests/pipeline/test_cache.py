@@ -1,0 +1,35 @@
+from kit.pipeline.cache import StageDir, file_digest, hash_obj
+
+
+def test_hash_ignores_key_order_but_not_values():
+    assert hash_obj({"a": 1, "b": [1, 2]}) == hash_obj({"b": [1, 2], "a": 1})
+    assert hash_obj({"a": 1}) != hash_obj({"a": 2})
+
+
+def test_file_digest_follows_content(tmp_path):
+    p = tmp_path / "f"
+    p.write_bytes(b"abc")
+    d = file_digest(p)
+    p.write_bytes(b"abd")
+    assert file_digest(p) != d
+
+
+def test_stage_is_done_only_after_finish(tmp_path):
+    sd = StageDir(tmp_path, "reduce", {"steps": []}, {"extract": "h"})
+    assert not sd.done
+    sd.prepare()
+    (sd.path / "partial").write_text("crash leftovers")
+    assert not sd.done
+    sd.prepare()  # incomplete stage folders are wiped
+    assert not (sd.path / "partial").exists()
+    sd.finish(1.5)
+    assert sd.done and sd.info()["seconds"] == 1.5
+    assert StageDir(tmp_path, "reduce", {"steps": []}, {"extract": "other"}).path != sd.path
+
+
+def test_partial_folder_kept_when_stage_can_resume(tmp_path):
+    sd = StageDir(tmp_path, "pretrain", {}, {})
+    sd.prepare()
+    (sd.path / "checkpoints").mkdir()
+    sd.prepare(keep_partial=True)
+    assert (sd.path / "checkpoints").exists()
