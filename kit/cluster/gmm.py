@@ -1,0 +1,39 @@
+"""Gaussian mixture (sklearn): elliptical clusters of different sizes, which K-Means' spheres cannot fit."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.mixture import GaussianMixture
+
+from kit.cluster.base import Clusterer
+from kit.reduce.registry import choice, require
+
+
+class GMMClusterer(Clusterer):
+    name = "gmm"
+
+    def __init__(self, n_clusters: int = 10, covariance_type: str = "full", n_init: int = 1, max_iter: int = 200,
+                 reg_covar: float = 1e-6, random_state: int = 0) -> None:
+        self.n_clusters = n_clusters
+        self.covariance_type = covariance_type
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.reg_covar = reg_covar
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        require(self.n_clusters >= 1, "cluster.gmm.n_clusters", f"must be >= 1, got {self.n_clusters}")
+        require(self.n_init >= 1, "cluster.gmm.n_init", f"must be >= 1, got {self.n_init}")
+        choice(self.covariance_type, ("full", "tied", "diag", "spherical"), "cluster.gmm.covariance_type")
+
+    def fit(self, X, y=None):
+        self._check_params()
+        X = self._data(X)
+        self.gmm_ = GaussianMixture(self.n_clusters, covariance_type=self.covariance_type, n_init=self.n_init,
+                                    max_iter=self.max_iter, reg_covar=self.reg_covar,
+                                    random_state=self.random_state).fit(X)
+        self.cluster_centers_ = self.gmm_.means_
+        self.labels_ = self.gmm_.predict(X).astype(np.int64)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.gmm_.predict(self._data(X)).astype(np.int64)

@@ -1,0 +1,56 @@
+"""Dimensionality reduction: a registry of sklearn-style reducers and ``reduce`` to chain them.
+
+    reduce(X, [{"method": "pca", "n_components": 50}, {"method": "tsne", "n_components": 2}], seed=0)
+
+Methods: standardize, l2norm, pca, kernel_pca, tsne, spectral, lle. Unknown methods or keys raise ConfigError.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from kit.reduce.kernel_pca import KernelPCAReducer
+from kit.reduce.lle import LLEReducer
+from kit.reduce.pca import PCAReducer
+from kit.reduce.registry import Registry
+from kit.reduce.scaling import L2Normalize, Standardize
+from kit.reduce.spectral import SpectralReducer
+from kit.reduce.tsne import TSNEReducer
+from kit.errors import ConfigError
+
+REDUCERS = Registry("reduce")
+for _name, _cls in {
+    "standardize": Standardize,
+    "l2norm": L2Normalize,
+    "pca": PCAReducer,
+    "kernel_pca": KernelPCAReducer,
+    "tsne": TSNEReducer,
+    "spectral": SpectralReducer,
+    "lle": LLEReducer,
+}.items():
+    REDUCERS.register(_name)(_cls)
+
+
+def create_reducer(spec: dict[str, Any], seed: int | None = None):
+    """Estimator for one step spec; ``seed`` is used when the spec sets no seed/random_state."""
+    return REDUCERS.create(spec, seed=seed)
+
+
+def reduce(X, steps: list[dict[str, Any]], seed: int = 0,
+           on_step: Callable[[int, dict[str, Any]], None] | None = None) -> np.ndarray:
+    """Apply ``steps`` in order (each fit_transform on the previous output). Steps are all built first, so a bad
+    spec in the last step fails before the first one runs. ``on_step(i, spec)`` is called before step i."""
+    if not isinstance(steps, (list, tuple)):
+        raise ConfigError(f"reduce: steps must be a list of specs, got {type(steps).__name__}")
+    reducers = [create_reducer(spec, seed=seed) for spec in steps]
+    Z = np.asarray(X, dtype=np.float64)
+    for i, (spec, reducer) in enumerate(zip(steps, reducers)):
+        if on_step is not None:
+            on_step(i, spec)
+        Z = reducer.fit_transform(Z)
+    return np.asarray(Z, dtype=np.float32)
+
+
+__all__ = ["REDUCERS", "create_reducer", "reduce", "PCAReducer", "KernelPCAReducer", "TSNEReducer",
+           "SpectralReducer", "LLEReducer", "Standardize", "L2Normalize"]

@@ -1,0 +1,106 @@
+"""Build estimators from config specs ({"method": name, **params}); shared by kit.reduce and kit.cluster.
+
+Specs come from YAML and the CLI, so every mistake (unknown method, unknown key, wrong type, bad value)
+becomes a ConfigError that names the key and lists the valid choices.
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, Callable
+
+from kit.errors import ConfigError
+
+SEED_KEYS = ("seed", "random_state")
+
+
+class Registry:
+    """Method name -> estimator class (or factory). ``where`` prefixes every error ("reduce", "cluster")."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self._factories: dict[str, Callable[..., Any]] = {}
+
+    def register(self, name: str) -> Callable:
+        def deco(factory: Callable) -> Callable:
+            self._factories[name] = factory
+            return factory
+
+        return deco
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._factories
+
+    def create(self, spec: dict[str, Any], seed: int | None = None) -> Any:
+        """Instantiate ``spec``. ``seed`` fills ``random_state`` when the spec sets neither seed nor random_state."""
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{self.where}: a spec must be a mapping with a 'method', got {spec!r}")
+        if "method" not in spec:
+            raise ConfigError(f"{self.where}: spec {spec!r} has no 'method' (valid: {', '.join(self.names)})")
+        name = spec["method"]
+        if name not in self._factories:
+            hint = difflib.get_close_matches(str(name), self.names, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(f"{self.where}.method: unknown method {name!r}{extra} (valid: {', '.join(self.names)})")
+        factory = self._factories[name]
+        where = f"{self.where}.{name}"
+        params = _parameters(factory)
+        kwargs = {k: v for k, v in spec.items() if k != "method"}
+        if "seed" in kwargs:
+            if "random_state" in kwargs:
+                raise ConfigError(f"{where}: give 'seed' or 'random_state', not both")
+            kwargs["random_state"] = kwargs.pop("seed")
+        if "random_state" in params and kwargs.get("random_state") is None and seed is not None:
+            kwargs["random_state"] = int(seed)
+        for key, value in kwargs.items():
+            if key not in params:
+                valid = sorted(set(params) | ({"seed"} if "random_state" in params else set()))
+                hint = difflib.get_close_matches(str(key), valid, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ConfigError(f"{where}: unknown key {key!r}{extra} (valid: {', '.join(valid)})")
+            _check_type(value, params[key], f"{where}.{key}")
+        est = factory(**kwargs)
+        check = getattr(est, "_check_params", None)
+        if check is not None:
+            check()
+        return est
+
+
+def _parameters(factory: Callable) -> dict[str, Any]:
+    """Keyword parameters of ``factory`` -> their defaults."""
+    sig = inspect.signature(factory)
+    return {
+        n: p.default
+        for n, p in sig.parameters.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"
+    }
+
+
+def _check_type(value: Any, default: Any, where: str) -> None:
+    """A value must have its default's type (ints pass for floats); None defaults accept anything."""
+    if default is None or default is inspect.Parameter.empty or value is None:
+        return
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if expected is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{where} must be int, got {value!r}")
+    if expected in (int, float, str, bool, list, dict) and not isinstance(value, expected):
+        raise ConfigError(f"{where} must be {expected.__name__}, got {type(value).__name__} {value!r}")
+
+
+def require(condition: bool, where: str, message: str) -> None:
+    """Raise ConfigError(f"{where} {message}") unless ``condition``: for estimators' ``_check_params``."""
+    if not condition:
+        raise ConfigError(f"{where} {message}")
+
+
+def choice(value: Any, choices: tuple, where: str) -> None:
+    if value not in choices:
+        raise ConfigError(f"{where} must be one of {', '.join(map(str, choices))}; got {value!r}")

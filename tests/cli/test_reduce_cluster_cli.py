@@ -1,0 +1,98 @@
+"""`kit reduce` and `kit cluster` round trip through their files."""
+import sys
+import types
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.datasets import load_digits
+from typer.testing import CliRunner
+
+import kit.cli.cluster  # noqa: F401  (registers the command)
+import kit.cli.reduce  # noqa: F401
+from kit.cli.app import app
+from kit.data.imageset import ImageSet
+from kit.errors import ConfigError
+from kit.features import load_clusters, load_features, save_features
+from kit.metrics import cluster_accuracy
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def digits(tmp_path):
+    d = load_digits()
+    X, y = d.data[:400], d.target[:400]
+    ids = np.array([f"img_{i:05d}" for i in range(len(X))])
+    path = save_features(tmp_path / "features.npz", ids, X)
+    return path, ids, y
+
+
+def invoke(args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+def test_reduce_then_cluster_round_trip(tmp_path, digits):
+    feats, ids, y = digits
+    emb = tmp_path / "emb.npz"
+    r = invoke(["reduce", feats, "--step", "standardize", "--step", "pca:n_components=10,whiten=false",
+                "--step", "tsne:n_components=2,perplexity=20,n_iter=100,early_exaggeration_iter=50",
+                "--out", emb, "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    eids, Z = load_features(emb)
+    np.testing.assert_array_equal(eids, ids)
+    assert Z.shape == (400, 2)
+
+    out = tmp_path / "clusters.npz"
+    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "--param", "n_init=3", "--out", out])
+    assert r.exit_code == 0, r.output
+    c = load_clusters(out)
+    np.testing.assert_array_equal(c["ids"], ids)
+    assert "labels" not in c
+    assert cluster_accuracy(y, c["clusters"]) > 0.5  # chance is about 0.12
+
+
+def test_config_sections(tmp_path, digits):
+    feats, ids, y = digits
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(yaml.safe_dump({"reduce": [{"method": "pca", "n_components": 8}],
+                                   "cluster": {"method": "ensemble", "combine": "consensus", "n_clusters": 10,
+                                               "members": [{"method": "kmeans"}, {"method": "gmm"}]}}))
+    emb, out = tmp_path / "emb.npz", tmp_path / "c.npz"
+    assert invoke(["reduce", feats, "--config", cfg, "--out", emb]).exit_code == 0
+    assert load_features(emb)[1].shape == (400, 8)
+    r = invoke(["cluster", emb, "--config", cfg, "--out", out])
+    assert r.exit_code == 0, r.output
+    assert cluster_accuracy(y, load_clusters(out)["clusters"]) > 0.6
+
+
+def test_competition_labels_map_clusters(tmp_path, digits, monkeypatch):
+    feats, ids, y = digits
+    labeled_rows = np.arange(0, 400, 10)  # 40 labeled images
+    labeled = ImageSet(ids=ids[labeled_rows], images=np.zeros((len(labeled_rows), 2, 2, 1), np.uint8),
+                       labels=y[labeled_rows])
+    comp = types.SimpleNamespace(labeled=labeled, n_classes=10, type="label", name="fake")
+    fake = types.ModuleType("kit.competition")
+    fake.load_competition = lambda d: comp
+    monkeypatch.setitem(sys.modules, "kit.competition", fake)
+    out = tmp_path / "c.npz"
+    r = invoke(["cluster", feats, "--method", "kmeans", "--competition", tmp_path, "--out", out])
+    assert r.exit_code == 0, r.output
+    c = load_clusters(out)
+    assert len(np.unique(c["clusters"])) == 10  # k defaulted to the competition's n_classes
+    assert (c["labels"] == y).mean() > 0.7  # class indices, not arbitrary cluster ids
+
+
+@pytest.mark.parametrize("args,match", [
+    (["reduce", "{feats}", "--step", "umap", "--out", "x.npz"], "unknown method 'umap'"),
+    (["reduce", "{feats}", "--step", "pca:n_components", "--out", "x.npz"], "expected key=value"),
+    (["reduce", "{feats}", "--out", "x.npz"], "at least one --step"),
+    (["cluster", "{feats}", "--method", "kmeans", "--param", "n_inti=3", "--out", "x.npz"], "did you mean 'n_init'"),
+])
+def test_bad_options_raise_config_errors(tmp_path, digits, args, match):
+    feats = digits[0]
+    r = invoke([a.replace("{feats}", str(feats)).replace("x.npz", str(tmp_path / "x.npz")) for a in args])
+    assert isinstance(r.exception, ConfigError), r.output
+    assert match in str(r.exception)
+    assert not (tmp_path / "x.npz").exists()
