@@ -1,1 +1,64 @@
-"""`kit competition` (placeholder until implemented)."""
+"""`kit competition`: build a local Kaggle-style competition with a hidden Public/Private solution."""
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kit.cli.app import app, console
+from kit.cli.options import parse_options
+
+comp_app = typer.Typer(help="Build and inspect local competitions.", no_args_is_help=True)
+app.add_typer(comp_app, name="competition")
+
+
+@comp_app.command("make")
+def make(
+    out: Path = typer.Option(..., "--out", "-o", help="Competition folder to create."),
+    source: str = typer.Option(None, help="Source kind (digits, fashion_mnist, class_tree, npy, ...)."),
+    opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable."),
+    source_file: Path = typer.Option(None, help="Labeled image set .npz from `kit data ingest` (instead of --source)."),
+    type: str = typer.Option("label", "--type", help="label | binary | pairs"),
+    labels_per_class: int = typer.Option(0, help="Labeled images per class given to participants (0: pure clustering)."),
+    public_fraction: float = typer.Option(0.3, help="Share of submission rows on the public leaderboard."),
+    n_images: int = typer.Option(None, help="Seeded, class-stratified subset of this many images."),
+    groups: str = typer.Option(None, help='Binary: two groups of classes, "cat,dog;car,truck" (default for CIFAR-10: animals;vehicles).'),
+    n_pairs: int = typer.Option(None, help="Pairs: number of pairs (default: number of images)."),
+    seed: int = typer.Option(0, help="Seed for ids, subsets, labeled images and the Public/Private split."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+) -> None:
+    """Write images.npz, sample_submission.csv, optional labeled.csv/pairs.csv and hidden/solution.csv."""
+    from kit.competition import make_competition
+    from kit.data import ImageSet, load_source
+    from kit.errors import ConfigError
+
+    if (source is None) == (source_file is None):
+        raise ConfigError("give exactly one of --source KIND or --source-file SET.npz")
+    data = ImageSet.load(source_file) if source_file else load_source({"kind": source, **parse_options(opt)})
+    group_list = [g.split(",") for g in groups.split(";")] if groups else None
+    path = make_competition(data, out, type, labels_per_class=labels_per_class, public_fraction=public_fraction,
+                            n_images=n_images, groups=group_list, n_pairs=n_pairs, seed=seed, overwrite=overwrite)
+    _show(path)
+
+
+@comp_app.command("info")
+def info(path: Path = typer.Argument(..., help="Competition folder.")) -> None:
+    """Show the competition's type, metric and sizes."""
+    _show(path)
+
+
+def _show(path: Path) -> None:
+    from kit.competition import load_competition
+
+    comp = load_competition(path)
+    table = Table(title=f"competition {comp.name}")
+    table.add_column("field")
+    table.add_column("value")
+    for field, value in [
+        ("folder", str(comp.dir)), ("type", comp.type), ("metric", comp.metric), ("classes", str(comp.n_classes)),
+        ("images", f"{len(comp.images)} x {comp.images.images.shape[1:]}"),
+        ("labeled images", str(0 if comp.labeled is None else len(comp.labeled))),
+        ("submission rows", str(len(comp.sample_submission))),
+        ("hidden solution", "present" if comp.solution_path.exists() else "absent"),
+    ]:
+        table.add_row(field, value)
+    console.print(table)

@@ -1,1 +1,48 @@
-"""`kit data` (placeholder until implemented)."""
+"""`kit data`: ingest any supported format into one image set file, and inspect it."""
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from kit.cli.app import app, console
+from kit.cli.options import parse_options
+
+data_app = typer.Typer(help="Ingest images (npy, folder+CSV, class folders, IDX, torchvision, digits) into an image set.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("ingest")
+def ingest(
+    kind: str = typer.Argument(..., help="npy | folder_csv | class_tree | idx | fashion_mnist | torchvision | digits"),
+    opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable (e.g. -O root=dir -O limit=500)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Image set .npz to write."),
+) -> None:
+    """Read a dataset and write it as one .npz image set (ids, uint8 NHWC images, labels, class names)."""
+    from kit.data import load_source
+
+    data = load_source({"kind": kind, **parse_options(opt)})
+    data.save(out)
+    console.print(f"wrote [bold]{out}[/]: {len(data)} images {data.images.shape[1:]}, {data.n_classes} classes")
+
+
+@data_app.command("info")
+def info(path: Path = typer.Argument(..., help="Image set .npz (from `kit data ingest`) or a competition's images.npz.")) -> None:
+    """Show size, shape and label counts of an image set."""
+    from kit.data import ImageSet
+
+    data = ImageSet.load(path)
+    table = Table(title=str(path))
+    table.add_column("field")
+    table.add_column("value")
+    table.add_row("images", str(len(data)))
+    table.add_row("shape (H, W, C)", str(data.images.shape[1:]))
+    table.add_row("pixel mean", f"{data.images.mean():.1f}")
+    if data.has_labels:
+        values, counts = np.unique(data.labels, return_counts=True)
+        names = data.class_names or [str(v) for v in values]
+        table.add_row("labels", ", ".join(f"{names[v] if v < len(names) else v}: {c}" for v, c in zip(values, counts)))
+    else:
+        table.add_row("labels", "none")
+    console.print(table)

@@ -1,0 +1,74 @@
+"""Kaggle-like submission checks. Every message names the first offending lines (line 1 is the header)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kit.errors import SubmissionError
+
+BINARY_METRICS = ("binary_accuracy", "pair_accuracy")
+
+
+def read_submission(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise SubmissionError(f"{path}: file is empty") from None
+    except Exception as e:
+        raise SubmissionError(f"{path}: not a readable CSV ({e})") from None
+
+
+def validate_submission(submission, sample, *, metric: str | None = None, n_classes: int | None = None) -> pd.DataFrame:
+    """Return the submission as (id: str, label: int) in the sample's row order, or raise SubmissionError.
+
+    ``sample`` is the sample_submission DataFrame or a Competition (which supplies metric and n_classes).
+    """
+    if hasattr(sample, "sample_submission"):
+        metric = metric or sample.metric
+        n_classes = n_classes or sample.n_classes
+        sample = sample.sample_submission
+    df = read_submission(submission) if isinstance(submission, (str, Path)) else submission.astype(str)
+    expected = list(sample.columns)
+    if list(df.columns) != expected:
+        raise SubmissionError(f"wrong header: expected {','.join(expected)}, got {','.join(map(str, df.columns))}")
+    line = lambda i: int(i) + 2  # noqa: E731  data row i is on line i + 2
+    ids = df["id"].str.strip()
+    labels = df["label"].str.strip()
+    empty = np.flatnonzero((ids == "") | (labels == "") | ids.str.lower().isin(["nan", "none"]) | labels.str.lower().isin(["nan", "none"]))
+    if len(empty):
+        raise SubmissionError(f"empty or NaN cell on line(s) {[line(i) for i in empty[:5]]}")
+    as_num = pd.to_numeric(labels, errors="coerce")
+    not_int = np.flatnonzero(as_num.isna().to_numpy() | (as_num % 1 != 0).to_numpy())
+    if len(not_int):
+        i = not_int[0]
+        raise SubmissionError(f"label must be an integer: line {line(i)} has {labels.iloc[i]!r}")
+    dup = np.flatnonzero(ids.duplicated(keep=False).to_numpy())
+    if len(dup):
+        first = ids.iloc[dup[0]]
+        lines = [line(i) for i in dup if ids.iloc[i] == first]
+        raise SubmissionError(f"duplicate id {first!r} on lines {lines}")
+    known = set(sample["id"].astype(str))
+    unknown = np.flatnonzero(~ids.isin(known).to_numpy())
+    if len(unknown):
+        raise SubmissionError(
+            f"{len(unknown)} unknown id(s), first {ids.iloc[unknown[0]]!r} on line {line(unknown[0])}"
+        )
+    if len(df) != len(sample):
+        missing = [i for i in sample["id"].astype(str) if i not in set(ids)]
+        raise SubmissionError(f"expected {len(sample)} rows, got {len(df)}; missing ids (first {min(5, len(missing))}): {missing[:5]}")
+    values = as_num.astype(np.int64).to_numpy()
+    if metric in BINARY_METRICS:
+        bad = np.flatnonzero(~np.isin(values, [0, 1]))
+        if len(bad):
+            raise SubmissionError(f"labels must be 0 or 1: line {line(bad[0])} has {values[bad[0]]}")
+    elif metric == "accuracy" and n_classes:
+        bad = np.flatnonzero((values < 0) | (values >= n_classes))
+        if len(bad):
+            raise SubmissionError(f"labels must be class indices in [0, {n_classes}): line {line(bad[0])} has {values[bad[0]]}")
+    out = pd.DataFrame({"id": ids.to_numpy(), "label": values}).set_index("id").loc[sample["id"].astype(str)].reset_index()
+    return out
