@@ -1,3 +1,3 @@
-from kit.cli.main import app
+from kit.cli.main import main
 
-app()
+main()

@@ -1,0 +1,182 @@
+"""Every ingestion format, good and corrupt input."""
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from kit.data import ImageSet, load_source
+from kit.data.idx import read_idx
+from kit.errors import ConfigError, DataError
+from kit.paths import FASHION_MNIST_DIR, shared_data_dir
+
+
+def write_png(path, arr):
+    Image.fromarray(arr).save(path)
+
+
+def test_digits():
+    d = load_source({"kind": "digits"})
+    assert d.images.shape == (1797, 8, 8, 1) and d.images.dtype == np.uint8
+    assert d.images.max() == 255 and d.n_classes == 10
+
+
+def test_limit_is_seeded_and_stratified():
+    a = load_source({"kind": "digits", "limit": 500, "seed": 1})
+    b = load_source({"kind": "digits", "limit": 500, "seed": 1})
+    c = load_source({"kind": "digits", "limit": 500, "seed": 2})
+    assert len(a) == 500 and (a.ids == b.ids).all() and not (a.ids == c.ids).all()
+    counts = np.bincount(a.labels)
+    assert counts.min() >= 45 and counts.max() <= 55
+
+
+def test_unknown_kind_and_option():
+    with pytest.raises(ConfigError, match="source.kind must be one of"):
+        load_source({"kind": "hdf5"})
+    with pytest.raises(ConfigError, match="unknown option"):
+        load_source({"kind": "digits", "rooot": "x"})
+
+
+@pytest.mark.parametrize("layout", ["nhw", "nhwc", "nchw", "float01"])
+def test_npy_layouts(tmp_path, layout):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (6, 10, 12, 3), dtype=np.uint8)
+    stored = {"nhw": x[..., 0], "nhwc": x, "nchw": x.transpose(0, 3, 1, 2), "float01": x / 255.0}[layout]
+    np.save(tmp_path / "trainX.npy", stored)
+    np.save(tmp_path / "valY.npy", np.arange(6))
+    d = load_source({"kind": "npy", "x": str(tmp_path / "trainX.npy"), "y": str(tmp_path / "valY.npy")})
+    expected = x[..., :1] if layout == "nhw" else x
+    assert np.array_equal(d.images, expected)
+    assert d.labels.tolist() == list(range(6))
+
+
+def test_npy_errors_name_the_file(tmp_path):
+    np.save(tmp_path / "bad.npy", np.zeros((4, 5)))
+    with pytest.raises(DataError, match="bad.npy: expected images shaped"):
+        load_source({"kind": "npy", "x": str(tmp_path / "bad.npy")})
+    np.save(tmp_path / "x.npy", np.zeros((4, 5, 5), np.uint8))
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    with pytest.raises(DataError, match="y.npy: 3 labels for 4 images"):
+        load_source({"kind": "npy", "x": str(tmp_path / "x.npy"), "y": str(tmp_path / "y.npy")})
+    (tmp_path / "junk.npy").write_bytes(b"not numpy")
+    with pytest.raises(DataError, match="junk.npy: not a readable"):
+        load_source({"kind": "npy", "x": str(tmp_path / "junk.npy")})
+    np.save(tmp_path / "neg.npy", -np.ones((2, 4, 4)))
+    with pytest.raises(DataError, match="pixel values"):
+        load_source({"kind": "npy", "x": str(tmp_path / "neg.npy")})
+
+
+def make_folder(tmp_path, n=5, size=(9, 7), mode="RGB"):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    shape = (*size, 3) if mode == "RGB" else size
+    for i in range(n):
+        write_png(folder / f"a{i}.png", rng.integers(0, 256, shape, dtype=np.uint8))
+    pd.DataFrame({"id": [f"a{i}" for i in range(n)], "label": [i % 2 for i in range(n)]}).to_csv(tmp_path / "l.csv", index=False)
+    return folder
+
+
+def test_folder_csv_roundtrip(tmp_path):
+    folder = make_folder(tmp_path)
+    d = load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+    assert d.images.shape == (5, 9, 7, 3) and d.labels.tolist() == [0, 1, 0, 1, 0]
+    assert np.array_equal(d.images[2], np.asarray(Image.open(folder / "a2.png")))
+
+
+def test_folder_csv_grayscale(tmp_path):
+    folder = make_folder(tmp_path, mode="L")
+    d = load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+    assert d.images.shape == (5, 9, 7, 1)
+
+
+def test_folder_csv_mismatches(tmp_path):
+    folder = make_folder(tmp_path)
+    csv = tmp_path / "l.csv"
+    pd.DataFrame({"id": ["a0", "a1", "zz"]}).to_csv(csv, index=False)
+    with pytest.raises(DataError, match=r"1 ids have no image file.*zz"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(csv)})
+    pd.DataFrame({"id": ["a0", "a1"]}).to_csv(csv, index=False)
+    with pytest.raises(DataError, match=r"3 image files have no row"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(csv)})
+    pd.DataFrame({"id": ["a0", "a0", "a1", "a2", "a3", "a4"]}).to_csv(csv, index=False)
+    with pytest.raises(DataError, match="duplicate id 'a0'"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(csv)})
+
+
+def test_corrupt_and_mixed_size_images_name_the_file(tmp_path):
+    folder = make_folder(tmp_path)
+    (folder / "a3.png").write_bytes((folder / "a3.png").read_bytes()[:40])  # truncated PNG
+    with pytest.raises(DataError, match="a3.png: unreadable or corrupt"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+    write_png(folder / "a3.png", np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(DataError, match="a3.png: image is 4x4"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+    d = load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv"), "resize": [6, 6]})
+    assert d.images.shape == (5, 6, 6, 3)
+
+
+def test_class_tree(tmp_path):
+    for c in ("cat", "dog"):
+        (tmp_path / c).mkdir()
+        for i in range(3):
+            write_png(tmp_path / c / f"{i}.png", np.full((5, 5, 3), i * 40, np.uint8))
+    d = load_source({"kind": "class_tree", "root": str(tmp_path), "limit_per_class": 2})
+    assert d.class_names == ["cat", "dog"] and d.labels.tolist() == [0, 0, 1, 1]
+    assert d.ids.tolist() == ["cat/0", "cat/1", "dog/0", "dog/1"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="empty: class folder has no images"):
+        load_source({"kind": "class_tree", "root": str(tmp_path)})
+
+
+@pytest.mark.skipif(not (shared_data_dir() / "cifar10").exists(), reason="shared CIFAR-10 not present")
+def test_class_tree_on_shared_cifar10():
+    d = load_source({"kind": "class_tree", "root": str(shared_data_dir() / "cifar10"), "split": "test", "limit_per_class": 20})
+    assert d.images.shape == (200, 32, 32, 3) and d.n_classes == 10 and "airplane" in d.class_names
+
+
+def write_idx(path, arr, magic_type=0x08):
+    header = bytes([0, 0, magic_type, arr.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + arr.astype(np.uint8).tobytes())
+
+
+def test_idx_roundtrip_and_corruption(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (7, 4, 5), dtype=np.uint8)
+    write_idx(tmp_path / "x.gz", x)
+    write_idx(tmp_path / "y.gz", np.arange(7))
+    d = load_source({"kind": "idx", "images": str(tmp_path / "x.gz"), "labels": str(tmp_path / "y.gz")})
+    assert np.array_equal(d.images[..., 0], x) and d.labels.tolist() == list(range(7))
+    with gzip.open(tmp_path / "bad.gz", "wb") as f:
+        f.write(b"\x12\x34\x08\x03" + bytes(20))
+    with pytest.raises(DataError, match="bad.gz: not an IDX file"):
+        read_idx(tmp_path / "bad.gz")
+    raw = gzip.decompress((tmp_path / "x.gz").read_bytes())
+    with gzip.open(tmp_path / "short.gz", "wb") as f:
+        f.write(raw[:-10])
+    with pytest.raises(DataError, match="short.gz: truncated"):
+        read_idx(tmp_path / "short.gz")
+
+
+@pytest.mark.skipif(not (FASHION_MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists(), reason="dataset-fashion-mnist not installed")
+def test_fashion_mnist_from_debian_package():
+    d = load_source({"kind": "fashion_mnist", "split": "test"})
+    assert d.images.shape == (10000, 28, 28, 1) and d.n_classes == 10
+    assert np.bincount(d.labels).tolist() == [1000] * 10
+
+
+def test_fashion_mnist_missing_gives_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIT_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match="apt-get install -y dataset-fashion-mnist"):
+        load_source({"kind": "fashion_mnist", "root": str(tmp_path), "download": False})
+
+
+def test_imageset_save_load_roundtrip(tmp_path):
+    d = load_source({"kind": "digits", "limit": 50})
+    d.save(tmp_path / "s.npz")
+    e = ImageSet.load(tmp_path / "s.npz")
+    assert (e.ids == d.ids).all() and np.array_equal(e.images, d.images) and e.class_names == d.class_names
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(DataError, match="broken.npz: not a readable"):
+        ImageSet.load(tmp_path / "broken.npz")
