@@ -96,10 +96,17 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     if not isinstance(steps, list) or not all(isinstance(s, dict) and "method" in s for s in steps):
         raise ConfigError("'reduce' must be a list of mappings each with a 'method'")
     cfg["reduce"] = steps
+    from kit.reduce import create_reducer
+
+    for step in steps:
+        create_reducer(step)  # unknown method/keys fail here, not after pretraining
 
     cluster = cfg.get("cluster")
     if not isinstance(cluster, dict) or "method" not in cluster:
         raise ConfigError("'cluster' section is required, with a 'method' (e.g. {method: kmeans, n_clusters: 10})")
+    from kit.cluster import create_clusterer
+
+    create_clusterer(cluster)
 
     submit = cfg.get("submit") or {}
     if not isinstance(submit, dict):

@@ -4,7 +4,7 @@
     cluster(X, {"method": "ensemble", "combine": "consensus", "n_clusters": 10,
                 "members": [{"method": "kmeans"}, {"method": "kmeans"}, {"method": "gmm"}]})
 
-Methods: kmeans, ekmeans, gmm, spectral, agglomerative, ensemble. Unknown methods or keys raise ConfigError.
+Methods: kmeans, ekmeans, gmm, spectral, agglomerative, ensemble, argmax (class logits -> class). Unknown methods or keys raise ConfigError.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from kit.cluster.agglomerative import AgglomerativeClusterer
+from kit.cluster.argmax import ArgmaxClusterer
 from kit.cluster.ekmeans import EquilibriumKMeans
 from kit.cluster.ensemble import CoAssociationEnsemble, VotingEnsemble, make_ensemble
 from kit.cluster.gmm import GMMClusterer
@@ -28,6 +29,7 @@ for _name, _factory in {
     "spectral": SpectralClusterer,
     "agglomerative": AgglomerativeClusterer,
     "ensemble": make_ensemble,
+    "argmax": ArgmaxClusterer,
 }.items():
     CLUSTERERS.register(_name)(_factory)
 

@@ -82,7 +82,9 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     spec.setdefault("n_clusters", default_n_clusters(comp))
     clusters = cluster(X, spec, seed=seed)
     labels = None
-    if comp.labeled is not None and len(comp.labeled):
+    if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
+        labels = clusters
+    elif comp.labeled is not None and len(comp.labeled):
         where = {i: n for n, i in enumerate(ids.tolist())}
         index = np.array([where[i] for i in comp.labeled.ids])
         mapping = map_clusters_to_labels(clusters, index, comp.labeled.labels, comp.n_classes)
