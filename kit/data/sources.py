@@ -15,6 +15,7 @@ from kit.data.imageset import ImageSet
 from kit.data.npy import load_npy
 from kit.data.torchvision_source import load_torchvision
 from kit.errors import ConfigError
+from kit.paths import shared_data_dir
 
 SOURCES: dict[str, Callable[..., ImageSet]] = {
     "npy": load_npy,
@@ -30,12 +31,16 @@ COMMON = ("limit", "seed")
 
 
 def load_source(spec: dict[str, Any]) -> ImageSet:
-    """Options every kind accepts: ``limit`` (seeded, class-stratified subset of N images) and ``seed``."""
+    """Options every kind accepts: ``limit`` (seeded, class-stratified subset of N images) and ``seed``.
+
+    A string option starting with ``shared:`` names a path inside the shared data folder (``KIT_SHARED_DATA``).
+    """
     spec = dict(spec)
     kind = spec.pop("kind", None)
     if kind not in SOURCES:
         raise ConfigError(f"source.kind must be one of {sorted(SOURCES)}, got {kind!r}")
     limit, seed = spec.pop("limit", None), int(spec.pop("seed", 0))
+    spec = {k: _resolve_shared(v) for k, v in spec.items()}
     fn = SOURCES[kind]
     params = inspect.signature(fn).parameters
     unknown = [k for k in spec if k not in params]
@@ -44,6 +49,13 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
         raise ConfigError(f"source {kind}: unknown option(s) {unknown} (valid: {valid})")
     data = fn(**spec)
     return subsample(data, limit, seed) if limit else data
+
+
+def _resolve_shared(value: Any) -> Any:
+    """"shared:cifar10" -> <shared data dir>/cifar10, so configs work from any checkout location."""
+    if isinstance(value, str) and value.startswith("shared:"):
+        return str(shared_data_dir() / value[len("shared:"):])
+    return value
 
 
 def subsample(data: ImageSet, n: int, seed: int = 0) -> ImageSet:

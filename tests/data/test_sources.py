@@ -180,3 +180,11 @@ def test_imageset_save_load_roundtrip(tmp_path):
     (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(DataError, match="broken.npz: not a readable"):
         ImageSet.load(tmp_path / "broken.npz")
+
+
+def test_shared_prefix_resolves_inside_shared_data_dir(tmp_path, monkeypatch):
+    (tmp_path / "tree" / "a").mkdir(parents=True)
+    write_png(tmp_path / "tree" / "a" / "0.png", np.zeros((3, 3, 3), np.uint8))
+    monkeypatch.setenv("KIT_SHARED_DATA", str(tmp_path))
+    d = load_source({"kind": "class_tree", "root": "shared:tree"})
+    assert d.ids.tolist() == ["a/0"]
