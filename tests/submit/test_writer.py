@@ -1,0 +1,92 @@
+"""Clusters -> submission rows for each competition type; invalid submissions are never written."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kit.competition import load_competition, make_competition, score_submission
+from kit.data import load_source
+from kit.errors import DataError, SubmissionError
+from kit.submit import build_submission, write_submission
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_source({"kind": "digits", "limit": 400})
+
+
+def oracle_clusters(comp_dir, comp, permute=True):
+    """Cluster ids that are the true classes under a permutation (what a perfect clusterer gives)."""
+    from kit.data import ImageSet
+
+    # recover each image's class from the hidden solution where we can, else from labeled.csv
+    sol = pd.read_csv(comp_dir / "hidden" / "solution.csv", dtype={"id": str})
+    truth = dict(zip(sol["id"], sol["label"]))
+    if comp.labeled is not None:
+        truth.update(zip(comp.labeled.ids, comp.labeled.labels))
+    ids = comp.images.ids
+    classes = np.array([truth.get(i, 0) for i in ids])
+    perm = np.roll(np.arange(10), 3) if permute else np.arange(10)
+    return {"ids": ids, "clusters": perm[classes]}, classes
+
+
+def test_label_submission_with_label_mapping(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "c", "label", labels_per_class=3)
+    comp = load_competition(comp_dir)
+    clusters, classes = oracle_clusters(comp_dir, comp)
+    with pytest.raises(DataError, match="no label mapping"):
+        build_submission(comp, clusters)  # plain accuracy needs class indices, not cluster ids
+    clusters["labels"] = classes
+    df = build_submission(comp, clusters)
+    path = write_submission(df, comp, tmp_path / "out" / "sub.csv", {"seed": 0})
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["type"] == "label" and meta["seed"] == 0 and meta["rows"] == len(comp.sample_submission)
+    assert score_submission(path, comp_dir / "hidden" / "solution.csv", comp.metric)["private"] == 1.0
+
+
+def test_cluster_ids_are_fine_for_cluster_accuracy(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "c", "label")
+    comp = load_competition(comp_dir)
+    clusters, _ = oracle_clusters(comp_dir, comp)
+    df = build_submission(comp, clusters)
+    assert score_submission(df, comp_dir / "hidden" / "solution.csv", comp.metric)["public"] == 1.0
+
+
+def test_pairs_submission_compares_clusters(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "p", "pairs", n_pairs=300)
+    comp = load_competition(comp_dir)
+    sol = pd.read_csv(comp_dir / "hidden" / "solution.csv", dtype={"id": str})
+    # one cluster per image: every pair "different"
+    df = build_submission(comp, {"ids": comp.images.ids, "clusters": np.arange(len(comp.images))})
+    assert df["label"].eq(0).all() and df["id"].tolist() == sol["id"].tolist()
+    # one cluster for all: every pair "same"
+    df = build_submission(comp, {"ids": comp.images.ids, "clusters": np.zeros(len(comp.images), int)})
+    assert df["label"].eq(1).all()
+
+
+def test_binary_submission(tmp_path):
+    src = load_source({"kind": "digits", "limit": 400})
+    comp_dir = make_competition(src, tmp_path / "b", "binary", groups=[["0", "1"], ["2", "3"]])
+    comp = load_competition(comp_dir)
+    sol = pd.read_csv(comp_dir / "hidden" / "solution.csv", dtype={"id": str})
+    truth = dict(zip(sol["id"], sol["label"]))
+    clusters = {"ids": comp.images.ids, "clusters": np.array([1 - truth[i] for i in comp.images.ids])}
+    df = build_submission(comp, clusters)
+    assert score_submission(df, sol, comp.metric)["private"] == 1.0  # swapped sources still score 1
+
+
+def test_invalid_submission_writes_nothing(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "b", "pairs", n_pairs=50)
+    comp = load_competition(comp_dir)
+    bad = comp.sample_submission.assign(label=7)
+    with pytest.raises(SubmissionError, match="labels must be 0 or 1"):
+        write_submission(bad, comp, tmp_path / "out" / "sub.csv")
+    assert not (tmp_path / "out" / "sub.csv").exists() and not (tmp_path / "out" / "sub.json").exists()
+
+
+def test_missing_predictions_are_reported(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "c", "label")
+    comp = load_competition(comp_dir)
+    with pytest.raises(DataError, match="no prediction for 10 images"):
+        build_submission(comp, {"ids": comp.images.ids[10:], "clusters": np.zeros(len(comp.images) - 10, int)})
