@@ -1,1 +1,34 @@
-"""`kit finetune` (placeholder until implemented)."""
+"""`kit finetune`: classifier head on a pretrained encoder with the competition's few labels."""
+from pathlib import Path
+
+import typer
+
+from kit.cli.app import app, console
+from kit.cli.pretrain import _section
+
+
+@app.command("finetune")
+def finetune_command(
+    model_dir: Path = typer.Argument(..., help="Pretrained model folder."),
+    competition: Path = typer.Argument(..., help="Competition folder with labeled.csv."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + head)."),
+    config: Path = typer.Option(None, help="YAML file whose `finetune:` section gives the options."),
+    freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it too."),
+    epochs: int = typer.Option(None),
+    lr: float = typer.Option(None),
+    seed: int = typer.Option(None),
+) -> None:
+    """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv)."""
+    from kit.competition import load_competition
+    from kit.errors import DataError
+    from kit.train.finetune import finetune
+
+    comp = load_competition(competition)
+    if comp.labeled is None or not len(comp.labeled):
+        raise DataError(f"{competition} has no labeled images (labeled.csv): nothing to finetune on")
+    options = _section(config, "finetune")
+    for key, value in dict(freeze_encoder=freeze, epochs=epochs, lr=lr, seed=seed).items():
+        if value is not None:
+            options[key] = value
+    path = finetune(model_dir, comp.labeled.images, comp.labeled.labels, out, **options)
+    console.print(f"model folder: [bold]{path}[/]")

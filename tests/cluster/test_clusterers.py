@@ -49,7 +49,7 @@ def test_subsample_keeps_fit_labels_and_predicts_rest(digits_pca, method):
 
 
 def test_registry_errors():
-    assert set(CLUSTERERS.names) == {"kmeans", "ekmeans", "gmm", "spectral", "agglomerative", "ensemble"}
+    assert set(CLUSTERERS.names) == {"kmeans", "ekmeans", "gmm", "spectral", "agglomerative", "ensemble", "argmax"}
     with pytest.raises(ConfigError, match=r"unknown method 'kmean'.*did you mean 'kmeans'"):
         create_clusterer({"method": "kmean"})
     with pytest.raises(ConfigError, match=r"cluster\.gmm: unknown key 'n_component'.*n_clusters"):

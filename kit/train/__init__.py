@@ -1,0 +1,1 @@
+"""Learning stages: pretrain (autoencoders, self-supervised), finetune (classifier head), extract (features)."""

@@ -1,0 +1,55 @@
+"""Features for every image: a model's latent code or class logits, or raw pixels (the baseline)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from kit.data.imageset import ImageSet
+from kit.errors import ConfigError
+from kit.features import save_features
+from kit.train.loop import autocast, pick_device, to_tensor
+
+
+def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, *, kind: str = "latent",
+                     batch_size: int = 512, device: str = "auto") -> Path:
+    """``model`` is a model folder, ``raw`` (pixels / 255, flattened) or ``timm:<arch>`` (untrained unless weights)."""
+    if kind not in ("latent", "logits"):
+        raise ConfigError(f"extract.kind must be latent or logits, got {kind!r}")
+    model = str(model)
+    if model == "raw":
+        feats = images.images.reshape(len(images), -1).astype(np.float32) / 255.0
+        return save_features(out_path, images.ids, feats)
+    dev = pick_device(device)
+    if model.startswith("timm:"):
+        from kit.models import create_model
+
+        net = create_model(model, images.images.shape[-1], images.images.shape[1]).to(dev).eval()
+    else:
+        from kit.models import load_model
+
+        net = load_model(model, device=str(dev))
+    if kind == "logits" and not hasattr(net, "head"):
+        raise ConfigError(f"{model}: extract kind 'logits' needs a finetuned model (with a classifier head)")
+    fn = net if kind == "logits" else net.encode
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), batch_size):
+            with autocast(dev):
+                out.append(fn(to_tensor(images.images[i:i + batch_size], dev)).float().cpu())
+    return save_features(out_path, images.ids, torch.cat(out).numpy())
+
+
+@torch.no_grad()
+def reconstruction_errors(model, images: np.ndarray, batch_size: int = 512, device: str = "cpu") -> np.ndarray:
+    """Per-image reconstruction MSE (anomaly score: out-of-distribution images reconstruct worse)."""
+    if not getattr(model, "is_autoencoder", False):
+        raise ConfigError("reconstruction errors need an autoencoder")
+    model.eval()
+    errs = []
+    for i in range(0, len(images), batch_size):
+        x = to_tensor(images[i:i + batch_size], device)
+        x_hat = model.decode(model.encode(x))
+        errs.append(((x_hat - x) ** 2).flatten(1).mean(1).cpu())
+    return torch.cat(errs).numpy()

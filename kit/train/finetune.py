@@ -1,0 +1,119 @@
+"""Finetuning: a classifier head on the pretrained latent, trained on the few labeled images.
+
+Cross-entropy on logits (no softmax before the loss). ``freeze_encoder`` keeps the encoder in eval mode
+with no gradients, so its weights (BatchNorm statistics included) stay bit-identical.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from sklearn.model_selection import train_test_split
+
+from kit.errors import DataError
+from kit.io import read_json, write_csv, write_json
+from kit.models import load_model
+from kit.models.classifier import Classifier
+from kit.train.augment import check_preset, tensor_augment
+from kit.train.loop import autocast, pick_device, progress_bar, seed_epoch, to_tensor
+
+
+def finetune(
+    model_dir: str | Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    out_dir: str | Path,
+    *,
+    freeze_encoder: bool = True,
+    epochs: int = 50,
+    lr: float = 3e-3,
+    batch_size: int = 64,
+    val_fraction: float = 0.2,
+    augment: str = "light",
+    hidden: int = 0,
+    weight_decay: float = 1e-4,
+    seed: int = 0,
+    device: str = "auto",
+    progress: bool = True,
+) -> Path:
+    """Returns a model folder whose ``load_model`` gives encoder + head (forward -> logits)."""
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    check_preset(augment)
+    labels = np.asarray(labels, dtype=np.int64)
+    if len(labels) != len(images) or len(labels) < 2:
+        raise DataError(f"finetune needs >= 2 labeled images, got {len(images)} images and {len(labels)} labels")
+    n_classes = int(labels.max()) + 1
+    dev = pick_device(device)
+    torch.manual_seed(seed)
+    model = Classifier(load_model(model_dir, device="cpu"), n_classes, hidden).to(dev)
+    idx = np.arange(len(labels))
+    n_val = int(round(val_fraction * len(labels)))
+    if n_val >= n_classes and len(labels) - n_val >= n_classes:
+        train_idx, val_idx = train_test_split(idx, test_size=n_val, stratify=labels, random_state=seed)
+    else:
+        train_idx, val_idx = idx, idx[:0]
+    if freeze_encoder:
+        model.encoder.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    rows = []
+    with progress_bar(progress) as bar:
+        task = bar.add_task("finetune", total=epochs, info="")
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            gen = seed_epoch(seed, epoch)
+            model.train()
+            if freeze_encoder:
+                model.encoder.eval()  # BatchNorm running stats must not move either
+            order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
+            total = 0.0
+            for i in range(0, len(order), batch_size):
+                b = order[i:i + batch_size]
+                x = tensor_augment(to_tensor(images[b], dev), augment, gen)
+                with autocast(dev):
+                    loss = F.cross_entropy(model(x).float(), torch.from_numpy(labels[b]).to(dev))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(b)
+            val_acc = accuracy(model, images[val_idx], labels[val_idx], dev) if len(val_idx) else float("nan")
+            rows.append({"epoch": epoch + 1, "train_loss": total / len(order), "val_acc": val_acc,
+                         "seconds": time.perf_counter() - t0})
+            bar.update(task, advance=1, info=f"loss {rows[-1]['train_loss']:.3f} val_acc {val_acc:.3f}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
+    meta = read_json(model_dir / "model.json")
+    meta["head"] = {"n_classes": n_classes, "hidden": hidden}
+    meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels)}
+    from kit.io import atomic_path
+
+    with atomic_path(out_dir / "model.pt") as tmp:
+        torch.save(model.cpu().state_dict(), tmp)
+    write_json(out_dir / "model.json", meta)
+    return out_dir
+
+
+@torch.no_grad()
+def predict_logits(model, images: np.ndarray, device="cpu", batch_size: int = 512) -> np.ndarray:
+    model.eval()
+    out = []
+    for i in range(0, len(images), batch_size):
+        with autocast(torch.device(device) if isinstance(device, str) else device):
+            out.append(model(to_tensor(images[i:i + batch_size], device)).float().cpu())
+    return torch.cat(out).numpy()
+
+
+def predict_proba(model, images: np.ndarray, device="cpu") -> np.ndarray:
+    return torch.softmax(torch.from_numpy(predict_logits(model, images, device)), 1).numpy()
+
+
+def predict(model, images: np.ndarray, device="cpu") -> np.ndarray:
+    return predict_logits(model, images, device).argmax(1)
+
+
+def accuracy(model, images, labels, device) -> float:
+    return float((predict(model, images, device) == labels).mean())

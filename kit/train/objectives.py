@@ -1,0 +1,39 @@
+"""Training objectives. Each takes a model and a batch and returns (loss, recon_mse or None)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def reconstruction(model, x_in: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    z, x_hat = model(x_in)
+    mse = F.mse_loss(x_hat.float(), target.float())
+    return mse, mse.detach()
+
+
+def denoising(model, x: torch.Tensor, sigma: float, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruct the clean image from a gaussian-noised copy."""
+    noise = torch.randn(x.shape, generator=generator).to(x.device, x.dtype)
+    return reconstruction(model, (x + sigma * noise).clamp(0, 1), x)
+
+
+def rotation_loss(model, head: nn.Module, x: torch.Tensor, generator=None) -> torch.Tensor:
+    """Predict which of 0/90/180/270 degrees each image was rotated by (square images)."""
+    k = torch.randint(0, 4, (x.shape[0],), generator=generator).to(x.device)
+    rotated = torch.stack([torch.rot90(img, int(r), dims=(1, 2)) for img, r in zip(x, k.tolist())])
+    return F.cross_entropy(head(model.encode(rotated)).float(), k)
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """SimCLR's normalized-temperature cross-entropy: each view must pick its partner among 2N-1 others."""
+    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
+    sim = z @ z.t() / temperature
+    n = z1.shape[0]
+    sim.fill_diagonal_(float("-inf"))
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    return F.cross_entropy(sim, targets)
+
+
+def projection_head(latent_dim: int, hidden: int = 512, out: int = 128) -> nn.Module:
+    return nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))

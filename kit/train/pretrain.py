@@ -1,0 +1,180 @@
+"""Pretraining: autoencoder (reconstruction / denoising, optional rotation loss) or SimCLR contrastive.
+
+Writes a model folder (docs/formats.md): model.json, model.pt, checkpoints/epoch_XXX.pt, checkpoints/last.pt
+(everything needed to resume: model, heads, optimizer, scheduler, epoch, metrics) and metrics.csv.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from kit.errors import ConfigError, DataError
+from kit.io import write_csv
+from kit.models import create_model, save_model
+from kit.train import objectives
+from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
+from kit.train.loop import autocast, load_checkpoint, pick_device, progress_bar, save_checkpoint, seed_epoch, to_tensor
+
+OBJECTIVES = ("reconstruction", "denoising", "simclr")
+
+
+def pretrain(
+    images: np.ndarray,
+    out_dir: str | Path,
+    *,
+    model: str = "conv_ae4",
+    model_kwargs: dict | None = None,
+    objective: str = "reconstruction",
+    rotation_beta: float = 0.0,
+    noise_sigma: float = 0.1,
+    temperature: float = 0.5,
+    augment: str = "none",
+    augment_backend: str = "auto",
+    epochs: int = 10,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    device: str = "auto",
+    val_images: np.ndarray | None = None,
+    val_labels: np.ndarray | None = None,
+    n_clusters: int = 0,
+    resume: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Train ``model`` on uint8 NHWC ``images``; returns the model folder."""
+    out_dir = Path(out_dir)
+    model_kwargs = dict(model_kwargs or {})
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"pretrain.objective must be one of {OBJECTIVES}, got {objective!r}")
+    check_preset(augment)
+    if augment_backend not in ("auto", "albumentations", "tensor"):
+        raise ConfigError(f"pretrain.augment_backend must be auto, albumentations or tensor, got {augment_backend!r}")
+    if images.ndim != 4 or images.dtype != np.uint8 or len(images) < 2:
+        raise DataError(f"pretrain needs uint8 N,H,W,C images (N >= 2), got {images.dtype} {images.shape}")
+    n, h, w, c = images.shape
+    if rotation_beta > 0 and h != w:
+        raise ConfigError("pretrain.rotation_beta needs square images")
+    dev = pick_device(device)
+    backend = ("tensor" if dev.type == "cuda" else "albumentations") if augment_backend == "auto" else augment_backend
+    if objective == "simclr" and augment == "none":
+        augment = "heavy"  # two identical views teach nothing
+
+    torch.manual_seed(seed)
+    net = create_model(model, c, h, **model_kwargs).to(dev)
+    if objective != "simclr" and not getattr(net, "is_autoencoder", False):
+        raise ConfigError(f"model {model} has no decoder: use objective simclr, or an autoencoder for {objective}")
+    heads = nn.ModuleDict()
+    if rotation_beta > 0:
+        heads["rotation"] = nn.Linear(net.latent_dim, 4)
+    if objective == "simclr":
+        heads["projection"] = objectives.projection_head(net.latent_dim)
+    heads.to(dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    params = list(net.parameters()) + list(heads.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+    rows: list[dict] = []
+    start = 0
+    last = out_dir / "checkpoints" / "last.pt"
+    if resume and last.exists():
+        ck = load_checkpoint(last, dev)
+        net.load_state_dict(ck["model"])
+        heads.load_state_dict(ck["heads"])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        start, rows = ck["epoch"], ck["metrics"]
+    (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    pipeline = albumentations_pipeline(augment, h, w, c) if backend == "albumentations" else None
+
+    def views(batch_u8: np.ndarray, gen) -> torch.Tensor:
+        if backend == "albumentations":
+            return to_tensor(apply_albumentations(pipeline, batch_u8), dev)
+        return tensor_augment(to_tensor(batch_u8, dev), augment, gen)
+
+    with progress_bar(progress) as bar:
+        task = bar.add_task(f"pretrain {model}", total=epochs, completed=start, info="")
+        for epoch in range(start, epochs):
+            t0 = time.perf_counter()
+            gen = seed_epoch(seed, epoch)
+            net.train()
+            heads.train()
+            order = torch.randperm(n, generator=gen).numpy()
+            total, mse_total, seen = 0.0, 0.0, 0
+            for i in range(0, n - (1 if n % batch_size == 1 else 0), batch_size):
+                idx = order[i:i + batch_size]
+                if len(idx) < 2:
+                    continue
+                batch = images[idx]
+                with autocast(dev):
+                    if objective == "simclr":
+                        v1, v2 = views(batch, gen), views(batch, gen)
+                        z = net.encode(torch.cat([v1, v2]))
+                        p = heads["projection"](z)
+                        loss = objectives.nt_xent(p[: len(idx)], p[len(idx):], temperature)
+                        mse = None
+                        x = v1
+                    else:
+                        x = views(batch, gen)
+                        if objective == "denoising":
+                            loss, mse = objectives.denoising(net, x, noise_sigma, gen)
+                        else:
+                            loss, mse = objectives.reconstruction(net, x, x)
+                    if rotation_beta > 0:
+                        loss = loss + rotation_beta * objectives.rotation_loss(net, heads["rotation"], x, gen)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(idx)
+                mse_total += float(mse) * len(idx) if mse is not None else 0.0
+                seen += len(idx)
+            sched.step()
+            row = {"epoch": epoch + 1, "train_loss": total / seen,
+                   "train_mse": mse_total / seen if objective != "simclr" else float("nan"),
+                   "val_acc": _val_acc(net, val_images, val_labels, n_clusters, dev, seed),
+                   "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+            rows.append(row)
+            save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(), epoch=epoch + 1)
+            save_checkpoint(last, model=net.state_dict(), heads=heads.state_dict(), optimizer=opt.state_dict(),
+                            scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows)
+            write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
+            bar.update(task, advance=1, info=f"loss {row['train_loss']:.4f}" + (
+                f" val_acc {row['val_acc']:.3f}" if row["val_acc"] == row["val_acc"] else ""))
+    save_model(net.cpu(), out_dir, model, model_kwargs, c, h,
+               extra={"objective": objective, "epochs": epochs, "augment": augment})
+    return out_dir
+
+
+@torch.no_grad()
+def encode_images(net, images: np.ndarray, device, batch_size: int = 512) -> np.ndarray:
+    """Latent codes for uint8 NHWC images, in eval mode."""
+    net.eval()
+    out = []
+    for i in range(0, len(images), batch_size):
+        with autocast(device):
+            out.append(net.encode(to_tensor(images[i:i + batch_size], device)).float().cpu())
+    return torch.cat(out).numpy()
+
+
+def _val_acc(net, val_images, val_labels, n_clusters, dev, seed) -> float:
+    """Cheap progress signal: K-Means on (at most 2000) validation codes vs their labels."""
+    if val_images is None or val_labels is None or len(val_labels) < 2:
+        return float("nan")
+    from sklearn.cluster import KMeans
+
+    from kit.metrics import cluster_accuracy
+
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(val_images), min(2000, len(val_images)), replace=False)
+    z = encode_images(net, val_images[idx], dev)
+    k = n_clusters or len(np.unique(val_labels))
+    if len(idx) < k:
+        return float("nan")
+    pred = KMeans(k, n_init=3, random_state=seed).fit_predict(z)
+    return cluster_accuracy(np.asarray(val_labels)[idx], pred)
