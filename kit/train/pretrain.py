@@ -103,6 +103,8 @@ def pretrain(
         for epoch in range(start, epochs):
             t0 = time.perf_counter()
             gen = seed_epoch(seed, epoch)
+            if pipeline is not None:  # albumentations keeps its own RNG: reseed it per epoch too
+                pipeline.set_random_seed(seed * 100_003 + epoch)
             net.train()
             heads.train()
             order = torch.randperm(n, generator=gen).numpy()
