@@ -1,0 +1,28 @@
+"""One self-contained HTML page: figures (relative PNG links) with captions, skipped items with reasons, a table."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from kit.io import write_text
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+h1{font-size:1.6em}h2{font-size:1.15em;margin-top:2em}img{max-width:100%;border:1px solid #ddd}
+.caption{color:#555;font-size:.92em}.skipped{color:#a33}table.results{border-collapse:collapse;font-size:.9em}
+table.results td,table.results th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"""
+
+
+def write_page(path: Path, title: str, sections: list[dict], table_html: str) -> Path:
+    """sections: {"title", "image" (file name) or "skipped" (reason), "caption"}."""
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]
+    for s in sections:
+        parts.append(f"<h2>{html.escape(s['title'])}</h2>")
+        if s.get("image"):
+            parts.append(f"<img src='{html.escape(s['image'])}' alt='{html.escape(s['title'])}'>")
+            parts.append(f"<p class='caption'>{html.escape(s.get('caption', ''))}</p>")
+        else:
+            parts.append(f"<p class='skipped'>skipped: {html.escape(s.get('skipped', 'no data'))}</p>")
+    parts.append("<h2>Reconstruction loss x reduction x score</h2>" + table_html)
+    parts.append("</body></html>")
+    return write_text(path, "\n".join(parts))
