@@ -16,12 +16,12 @@ def default_ood(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
 
 def anomaly_figure(model, normal: np.ndarray, ood: dict[str, np.ndarray], path) -> str:
     err_n = reconstruction_errors(model, normal)
+    errs = {name: reconstruction_errors(model, imgs) for name, imgs in ood.items()}
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    bins = np.linspace(0, max(err_n.max(), *(reconstruction_errors(model, o[:1]).max() for o in ood.values())) * 1.05, 60)
+    bins = np.linspace(0, max(err_n.max(), *(e.max() for e in errs.values())) * 1.05, 60)
     ax.hist(err_n, bins=bins, alpha=0.6, label="competition images", density=True)
     aucs = []
-    for name, imgs in ood.items():
-        err_o = reconstruction_errors(model, imgs)
+    for name, err_o in errs.items():
         auc = roc_auc_score(np.r_[np.zeros(len(err_n)), np.ones(len(err_o))], np.r_[err_n, err_o])
         aucs.append(f"{name}: ROC AUC {auc:.3f}")
         ax.hist(err_o, bins=bins, alpha=0.5, label=f"{name} (AUC {auc:.2f})", density=True)
