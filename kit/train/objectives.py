@@ -37,3 +37,34 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> tor
 
 def projection_head(latent_dim: int, hidden: int = 512, out: int = 128) -> nn.Module:
     return nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))
+
+
+class PretrainObjective(nn.Module):
+    """Model + auxiliary heads whose forward returns (loss, recon_mse or None).
+
+    One module for the whole loss so that DistributedDataParallel can wrap it and synchronise the
+    gradients of the encoder, decoder and heads alike.
+    """
+
+    def __init__(self, net: nn.Module, objective: str, rotation_beta: float = 0.0, noise_sigma: float = 0.1,
+                 temperature: float = 0.5) -> None:
+        super().__init__()
+        self.net, self.objective = net, objective
+        self.rotation_beta, self.noise_sigma, self.temperature = rotation_beta, noise_sigma, temperature
+        self.heads = nn.ModuleDict()
+        if rotation_beta > 0:
+            self.heads["rotation"] = nn.Linear(net.latent_dim, 4)
+        if objective == "simclr":
+            self.heads["projection"] = projection_head(net.latent_dim)
+
+    def forward(self, x: torch.Tensor, x2: torch.Tensor | None = None, generator=None):
+        if self.objective == "simclr":
+            p = self.heads["projection"](self.net.encode(torch.cat([x, x2])))
+            loss, mse = nt_xent(p[: len(x)], p[len(x):], self.temperature), None
+        elif self.objective == "denoising":
+            loss, mse = denoising(self.net, x, self.noise_sigma, generator)
+        else:
+            loss, mse = reconstruction(self.net, x, x)
+        if self.rotation_beta > 0:
+            loss = loss + self.rotation_beta * rotation_loss(self.net, self.heads["rotation"], x, generator)
+        return loss, mse

@@ -16,7 +16,7 @@ from torch import nn
 from kit.errors import ConfigError, DataError
 from kit.io import write_csv
 from kit.models import create_model, save_model
-from kit.train import objectives
+from kit.train import distributed, objectives
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
 from kit.train.loop import autocast, load_checkpoint, pick_device, progress_bar, save_checkpoint, seed_epoch, to_tensor
 
@@ -66,17 +66,20 @@ def pretrain(
         augment = "heavy"  # two identical views teach nothing
 
     torch.manual_seed(seed)
-    net = create_model(model, c, h, **model_kwargs).to(dev)
+    net = create_model(model, c, h, **model_kwargs)
     if objective != "simclr" and not getattr(net, "is_autoencoder", False):
         raise ConfigError(f"model {model} has no decoder: use objective simclr, or an autoencoder for {objective}")
-    heads = nn.ModuleDict()
-    if rotation_beta > 0:
-        heads["rotation"] = nn.Linear(net.latent_dim, 4)
-    if objective == "simclr":
-        heads["projection"] = objectives.projection_head(net.latent_dim)
-    heads.to(dev)
+    rank, world, dev = distributed.setup(dev)
+    net.to(dev)
     if dev.type == "cuda":
         net = net.to(memory_format=torch.channels_last)
+    loss_module = objectives.PretrainObjective(net, objective, rotation_beta, noise_sigma, temperature).to(dev)
+    heads = loss_module.heads
+    train_module = loss_module
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        train_module = DistributedDataParallel(loss_module, device_ids=[dev.index] if dev.type == "cuda" else None)
     params = list(net.parameters()) + list(heads.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
@@ -91,6 +94,7 @@ def pretrain(
         sched.load_state_dict(ck["scheduler"])
         start, rows = ck["epoch"], ck["metrics"]
     (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    progress = progress and rank == 0
     pipeline = albumentations_pipeline(augment, h, w, c) if backend == "albumentations" else None
 
     def views(batch_u8: np.ndarray, gen) -> torch.Tensor:
@@ -108,48 +112,42 @@ def pretrain(
             net.train()
             heads.train()
             order = torch.randperm(n, generator=gen).numpy()
+            order = order[: len(order) - len(order) % world][rank::world]  # this rank's shard
+            step = max(batch_size // world, 2)
             total, mse_total, seen = 0.0, 0.0, 0
-            for i in range(0, n - (1 if n % batch_size == 1 else 0), batch_size):
-                idx = order[i:i + batch_size]
-                if len(idx) < 2:
-                    continue
+            for i in range(0, len(order) - (1 if len(order) % step == 1 else 0), step):
+                idx = order[i:i + step]
                 batch = images[idx]
                 with autocast(dev):
                     if objective == "simclr":
-                        v1, v2 = views(batch, gen), views(batch, gen)
-                        z = net.encode(torch.cat([v1, v2]))
-                        p = heads["projection"](z)
-                        loss = objectives.nt_xent(p[: len(idx)], p[len(idx):], temperature)
-                        mse = None
-                        x = v1
+                        loss, mse = train_module(views(batch, gen), views(batch, gen), generator=gen)
                     else:
-                        x = views(batch, gen)
-                        if objective == "denoising":
-                            loss, mse = objectives.denoising(net, x, noise_sigma, gen)
-                        else:
-                            loss, mse = objectives.reconstruction(net, x, x)
-                    if rotation_beta > 0:
-                        loss = loss + rotation_beta * objectives.rotation_loss(net, heads["rotation"], x, gen)
+                        loss, mse = train_module(views(batch, gen), generator=gen)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 total += float(loss.detach()) * len(idx)
                 mse_total += float(mse) * len(idx) if mse is not None else 0.0
                 seen += len(idx)
+            total, mse_total = distributed.all_mean(total / seen, dev) * seen, distributed.all_mean(mse_total / seen, dev) * seen
             sched.step()
             row = {"epoch": epoch + 1, "train_loss": total / seen,
                    "train_mse": mse_total / seen if objective != "simclr" else float("nan"),
                    "val_acc": _val_acc(net, val_images, val_labels, n_clusters, dev, seed),
                    "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
             rows.append(row)
+            bar.update(task, advance=1, info=f"loss {row['train_loss']:.4f}" + (
+                f" val_acc {row['val_acc']:.3f}" if row["val_acc"] == row["val_acc"] else ""))
+            if rank != 0:
+                continue
             save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(), epoch=epoch + 1)
             save_checkpoint(last, model=net.state_dict(), heads=heads.state_dict(), optimizer=opt.state_dict(),
                             scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows)
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
-            bar.update(task, advance=1, info=f"loss {row['train_loss']:.4f}" + (
-                f" val_acc {row['val_acc']:.3f}" if row["val_acc"] == row["val_acc"] else ""))
-    save_model(net.cpu(), out_dir, model, model_kwargs, c, h,
-               extra={"objective": objective, "epochs": epochs, "augment": augment})
+    if rank == 0:
+        save_model(net.cpu(), out_dir, model, model_kwargs, c, h,
+                   extra={"objective": objective, "epochs": epochs, "augment": augment, "world_size": world})
+    distributed.barrier()
     return out_dir
 
 
