@@ -66,7 +66,7 @@ def pipeline_name(cfg: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="", help="run entries whose config path contains this text")
-    ap.add_argument("--runs-dir", default="runs/bench")
+    ap.add_argument("--runs-dir", default="runs", help="shared with `kit run`, so cached stages are reused")
     ap.add_argument("--out", default="bench/results.md")
     ap.add_argument("--no-throughput", action="store_true")
     args = ap.parse_args()
