@@ -14,6 +14,7 @@ app.add_typer(comp_app, name="competition")
 @comp_app.command("make")
 def make(
     out: Path = typer.Option(..., "--out", "-o", help="Competition folder to create."),
+    name: str = typer.Option(None, help="Competition name (default: the folder name)."),
     source: str = typer.Option(None, help="Source kind (digits, fashion_mnist, class_tree, npy, ...)."),
     opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable."),
     source_file: Path = typer.Option(None, help="Labeled image set .npz from `kit data ingest` (instead of --source)."),
@@ -26,18 +27,38 @@ def make(
     seed: int = typer.Option(0, help="Seed for ids, subsets, labeled images and the Public/Private split."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
 ) -> None:
-    """Write images.npz, sample_submission.csv, optional labeled.csv/pairs.csv and hidden/solution.csv."""
+    """Write images.npz, sample_submission.csv, optional labeled.csv/pairs.csv and hidden/solution.csv.
+
+    Example: kit competition make --source digits --labels-per-class 5 --out competitions/digits_5
+    """
     from kit.competition import make_competition
     from kit.data import ImageSet, load_source
     from kit.errors import ConfigError
 
     if (source is None) == (source_file is None):
         raise ConfigError("give exactly one of --source KIND or --source-file SET.npz")
-    data = ImageSet.load(source_file) if source_file else load_source({"kind": source, **parse_options(opt)})
-    group_list = [g.split(",") for g in groups.split(";")] if groups else None
-    path = make_competition(data, out, type, labels_per_class=labels_per_class, public_fraction=public_fraction,
-                            n_images=n_images, groups=group_list, n_pairs=n_pairs, seed=seed, overwrite=overwrite)
+    if source_file and opt:
+        raise ConfigError("--opt applies to --source only; ingest with `kit data ingest` options instead")
+    if source_file:
+        data, info = ImageSet.load(source_file), {"file": str(source_file)}
+    else:
+        info = {"kind": source, **parse_options(opt)}
+        data = load_source(info)
+    group_list = _parse_groups(groups) if groups else None
+    path = make_competition(data, out, type, name=name, labels_per_class=labels_per_class,
+                            public_fraction=public_fraction, n_images=n_images, groups=group_list, n_pairs=n_pairs,
+                            seed=seed, overwrite=overwrite, source_info=info)
     _show(path)
+
+
+def _parse_groups(text: str) -> list[list[str]]:
+    """"cat,dog;car,truck" -> [["cat", "dog"], ["car", "truck"]]."""
+    from kit.errors import ConfigError
+
+    groups = [[m.strip() for m in g.split(",") if m.strip()] for g in text.split(";")]
+    if len(groups) != 2 or not all(groups):
+        raise ConfigError(f'--groups must be two non-empty comma lists separated by ";", got {text!r}')
+    return groups
 
 
 @comp_app.command("info")
@@ -54,10 +75,12 @@ def _show(path: Path) -> None:
     table.add_column("field")
     table.add_column("value")
     for field, value in [
-        ("folder", str(comp.dir)), ("type", comp.type), ("metric", comp.metric), ("classes", str(comp.n_classes)),
+        ("folder", str(comp.dir)), ("type", comp.type), ("metric", comp.metric),
+        ("classes", f"{comp.n_classes}" + (f" ({', '.join(comp.class_names)})" if comp.class_names else "")),
         ("images", f"{len(comp.images)} x {comp.images.images.shape[1:]}"),
         ("labeled images", str(0 if comp.labeled is None else len(comp.labeled))),
         ("submission rows", str(len(comp.sample_submission))),
+        ("images to predict", str(len(comp.image_ids_to_predict))),
         ("hidden solution", "present" if comp.solution_path.exists() else "absent"),
     ]:
         table.add_row(field, value)

@@ -15,11 +15,19 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("ingest")
 def ingest(
-    kind: str = typer.Argument(..., help="npy | folder_csv | class_tree | idx | fashion_mnist | torchvision | digits"),
+    kind: str = typer.Argument(..., help=(
+        "npy (x, y, ids) | folder_csv (folder, csv, id_column, label_column) | class_tree (root, split, "
+        "limit_per_class) | idx (images, labels) | fashion_mnist (split=train|test|all) | torchvision (name, train, "
+        "download) | digits | imageset (path) -- the option names for --opt in brackets")),
     opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable (e.g. -O root=dir -O limit=500)."),
     out: Path = typer.Option(..., "--out", "-o", help="Image set .npz to write."),
 ) -> None:
-    """Read a dataset and write it as one .npz image set (ids, uint8 NHWC images, labels, class names)."""
+    """Read a dataset and write it as one .npz image set (ids, uint8 NHWC images, labels, class names).
+
+    Options every kind takes: limit=N (seeded, stratified subset), seed=S, resize=[H,W], grayscale=true.
+    Examples: kit data ingest digits --out digits.npz;
+    kit data ingest class_tree -O root=shared:cifar10 -O split=train -O limit_per_class=500 --out cifar.npz
+    """
     from kit.data import load_source
 
     data = load_source({"kind": kind, **parse_options(opt)})
@@ -39,10 +47,12 @@ def info(path: Path = typer.Argument(..., help="Image set .npz (from `kit data i
     table.add_row("images", str(len(data)))
     table.add_row("shape (H, W, C)", str(data.images.shape[1:]))
     table.add_row("pixel mean", f"{data.images.mean():.1f}")
+    names = data.class_names
+    table.add_row("classes", f"{data.n_classes}" + (f" ({', '.join(names)})" if names else ""))
     if data.has_labels:
         values, counts = np.unique(data.labels, return_counts=True)
-        names = data.class_names or [str(v) for v in values]
-        table.add_row("labels", ", ".join(f"{names[v] if v < len(names) else v}: {c}" for v, c in zip(values, counts)))
+        label = lambda v: names[v] if names and 0 <= v < len(names) else str(v)  # noqa: E731
+        table.add_row("label counts", ", ".join(f"{label(v)}: {c}" for v, c in zip(values, counts)))
     else:
         table.add_row("labels", "none")
     console.print(table)

@@ -30,5 +30,6 @@ def finetune_command(
     for key, value in dict(freeze_encoder=freeze, epochs=epochs, lr=lr, seed=seed).items():
         if value is not None:
             options[key] = value
+    options.setdefault("n_classes", comp.n_classes)
     path = finetune(model_dir, comp.labeled.images, comp.labeled.labels, out, **options)
     console.print(f"model folder: [bold]{path}[/]")

@@ -34,10 +34,12 @@ def main() -> None:
     except Exception as e:  # click usage errors etc.
         import click
 
-        if isinstance(e, click.exceptions.ClickException):
+        # typer >= 0.2x vendors its own click (typer._click): match both by name, not by class
+        names = {cls.__name__ for cls in type(e).__mro__}
+        if isinstance(e, click.exceptions.ClickException) or "ClickException" in names:
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, click.exceptions.Abort) or "Abort" in names:
             sys.exit(1)
         raise
 

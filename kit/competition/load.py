@@ -11,6 +11,8 @@ import pandas as pd
 from kit.data.imageset import ImageSet
 from kit.errors import DataError
 
+TYPE_METRICS = {"label": ("accuracy", "cluster_accuracy"), "binary": ("binary_accuracy",), "pairs": ("pair_accuracy",)}
+
 
 @dataclass
 class Competition:
@@ -41,6 +43,7 @@ class Competition:
 
 
 def load_competition(comp_dir: str | Path) -> Competition:
+    """Everything a participant may use; hidden/ is never opened (only its path is known)."""
     comp_dir = Path(comp_dir)
     meta_path = comp_dir / "competition.json"
     if not meta_path.exists():
@@ -49,24 +52,41 @@ def load_competition(comp_dir: str | Path) -> Competition:
         meta = json.loads(meta_path.read_text())
     except json.JSONDecodeError as e:
         raise DataError(f"{meta_path}: invalid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"{meta_path}: expected a JSON object")
     for key in ("type", "metric", "n_classes"):
         if key not in meta:
             raise DataError(f"{meta_path}: missing key {key!r}")
+    if meta["type"] not in TYPE_METRICS:
+        raise DataError(f"{meta_path}: type must be one of {sorted(TYPE_METRICS)}, got {meta['type']!r}")
+    if meta["metric"] not in TYPE_METRICS[meta["type"]]:
+        raise DataError(f"{meta_path}: metric {meta['metric']!r} does not fit type {meta['type']!r} "
+                        f"(expected one of {TYPE_METRICS[meta['type']]})")
     images = ImageSet.load(comp_dir / "images.npz")
     known = set(images.ids.tolist())
     sample = _read_csv(comp_dir / "sample_submission.csv", ["id", "label"])
+    _check_unique(sample["id"], comp_dir / "sample_submission.csv")
     labeled = None
     if (comp_dir / "labeled.csv").exists():
-        lab = _read_csv(comp_dir / "labeled.csv", ["id", "label"])
-        _check_known(lab["id"], known, comp_dir / "labeled.csv")
+        lab_path = comp_dir / "labeled.csv"
+        lab = _read_csv(lab_path, ["id", "label"])
+        _check_known(lab["id"], known, lab_path)
+        _check_unique(lab["id"], lab_path)
+        values = pd.to_numeric(lab["label"], errors="coerce")
+        bad = np.flatnonzero((values.isna() | (values % 1 != 0) | (values < 0)).to_numpy())
+        if len(bad):
+            raise DataError(f"{lab_path}: label on line {bad[0] + 2} is not a class index ({lab['label'].iloc[bad[0]]!r})")
         where = {i: n for n, i in enumerate(images.ids.tolist())}
         labeled = images.subset([where[i] for i in lab["id"]])
-        labeled.labels = lab["label"].astype(np.int64).to_numpy()
+        labeled.labels = values.astype(np.int64).to_numpy()
     pairs = None
     if meta["type"] == "pairs":
         pairs = _read_csv(comp_dir / "pairs.csv", ["id", "image1", "image2"])
+        _check_unique(pairs["id"], comp_dir / "pairs.csv")
         for col in ("image1", "image2"):
             _check_known(pairs[col], known, comp_dir / "pairs.csv")
+        if set(pairs["id"]) != set(sample["id"]):
+            raise DataError(f"{comp_dir / 'sample_submission.csv'}: ids differ from the pair ids in pairs.csv")
     else:
         _check_known(sample["id"], known, comp_dir / "sample_submission.csv")
     return Competition(
@@ -86,6 +106,12 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if list(df.columns) != columns:
         raise DataError(f"{path}: header must be {','.join(columns)}, got {','.join(map(str, df.columns))}")
     return df
+
+
+def _check_unique(ids: pd.Series, path: Path) -> None:
+    dup = np.flatnonzero(ids.duplicated().to_numpy())
+    if len(dup):
+        raise DataError(f"{path}: duplicate id {ids.iloc[dup[0]]!r} on line {dup[0] + 2}")
 
 
 def _check_known(ids: pd.Series, known: set[str], path: Path) -> None:

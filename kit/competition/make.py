@@ -1,7 +1,6 @@
 """Build a competition folder (docs/formats.md) from a labeled ImageSet, deterministically from a seed."""
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from kit.data.imageset import ImageSet
 from kit.data.sources import subsample
 from kit.errors import ConfigError, DataError
+from kit.io import write_csv, write_json
 
 CIFAR10_GROUPS = (["bird", "cat", "deer", "dog", "frog", "horse"], ["airplane", "automobile", "ship", "truck"])
 TYPES = ("label", "binary", "pairs")
@@ -32,22 +32,35 @@ def make_competition(
     groups: Sequence[Sequence] | None = None,
     n_pairs: int | None = None,
     overwrite: bool = False,
+    source_info: dict | str | None = None,
 ) -> Path:
-    """Returns the folder. Built in a temporary folder and renamed at the end: never half-written."""
+    """Returns the folder. Built in a temporary folder and renamed at the end: never half-written.
+
+    ``source_info`` (e.g. the load_source spec) is recorded as competition.json "source" so the folder says
+    where its images came from; by default a summary of the source set.
+    """
     out_dir = Path(out_dir)
     if type not in TYPES:
         raise ConfigError(f"competition type must be one of {TYPES}, got {type!r}")
     if not 0 < public_fraction < 1:
         raise ConfigError(f"public_fraction must be in (0, 1), got {public_fraction}")
+    if n_images is not None and n_images < 2:
+        raise ConfigError(f"n_images must be at least 2, got {n_images}")
+    if labels_per_class < 0:
+        raise ConfigError(f"labels_per_class must be >= 0, got {labels_per_class}")
+    if n_pairs is not None and n_pairs < 2:
+        raise ConfigError(f"n_pairs must be at least 2, got {n_pairs}")
     if not source.has_labels or (source.labels < 0).any():
         raise DataError("a competition needs a fully labeled source (the labels become the hidden solution)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"{out_dir} exists and is not a folder")
     if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
         raise DataError(f"{out_dir} already exists; pass overwrite=True (--overwrite) to replace it")
     rng = np.random.default_rng(seed)
 
     data, class_names = source, source.class_names
     if type == "binary":
-        data, class_names = _two_groups(source, groups)
+        data, class_names, groups = _two_groups(source, groups)
     if n_images:
         data = subsample(data, n_images, seed)
     order = rng.permutation(len(data))  # anonymised ids in shuffled order: ids leak nothing about labels
@@ -67,6 +80,8 @@ def make_competition(
 
     if type == "pairs":
         pool = np.flatnonzero(~labeled_mask)
+        if len(pool) < 2:
+            raise DataError(f"pairs competitions need at least 2 unlabeled images, got {len(pool)}")
         a, b = _sample_pairs(labels, pool, n_pairs or len(pool), rng)
         rows = pd.DataFrame({"id": [f"pair_{n:05d}" for n in range(len(a))], "image1": ids[a], "image2": ids[b]})
         truth = (labels[a] == labels[b]).astype(int)
@@ -74,27 +89,32 @@ def make_competition(
     else:
         rows = pd.DataFrame({"id": ids[~labeled_mask]})
         truth = labels[~labeled_mask]
+        if len(truth) < 2:
+            raise DataError(f"only {len(truth)} unlabeled images are left for the submission; need at least 2")
         metric = "binary_accuracy" if type == "binary" else "accuracy" if labels_per_class else "cluster_accuracy"
 
     usage = _public_private(truth, public_fraction, seed)
+    if source_info is None:
+        source_info = {"n_images": len(source), "image_shape": list(source.images.shape[1:]),
+                       "class_names": source.class_names}
     meta = {
         "name": name or out_dir.name, "type": type, "metric": metric, "n_classes": 2 if type == "binary" else n_classes,
         "class_names": class_names, "image_shape": list(images.images.shape[1:]), "n_images": len(ids),
         "n_labeled": int(labeled_mask.sum()), "n_rows": len(rows), "public_fraction": public_fraction, "seed": seed,
-        "groups": [list(g) for g in groups] if groups is not None else (list(map(list, CIFAR10_GROUPS)) if type == "binary" else None),
+        "source": source_info, "groups": groups if type == "binary" else None,
     }
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         (tmp / "hidden").mkdir()
-        (tmp / "competition.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_json(tmp / "competition.json", meta)
         images.save(tmp / "images.npz")
         if labels_per_class:
-            pd.DataFrame({"id": ids[labeled_mask], "label": labels[labeled_mask]}).to_csv(tmp / "labeled.csv", index=False)
+            write_csv(tmp / "labeled.csv", pd.DataFrame({"id": ids[labeled_mask], "label": labels[labeled_mask]}))
         if type == "pairs":
-            rows.to_csv(tmp / "pairs.csv", index=False)
-        pd.DataFrame({"id": rows["id"], "label": 0}).to_csv(tmp / "sample_submission.csv", index=False)
-        pd.DataFrame({"id": rows["id"], "label": truth, "Usage": usage}).to_csv(tmp / "hidden" / "solution.csv", index=False)
+            write_csv(tmp / "pairs.csv", rows)
+        write_csv(tmp / "sample_submission.csv", pd.DataFrame({"id": rows["id"], "label": 0}))
+        write_csv(tmp / "hidden" / "solution.csv", pd.DataFrame({"id": rows["id"], "label": truth, "Usage": usage}))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
@@ -104,7 +124,8 @@ def make_competition(
     return out_dir
 
 
-def _two_groups(source: ImageSet, groups) -> tuple[ImageSet, list[str]]:
+def _two_groups(source: ImageSet, groups) -> tuple[ImageSet, list[str], list[list[str]]]:
+    """Relabel to 0/1 by group (names or indices), drop other classes; also returns the groups as class names."""
     names = source.class_names or [str(i) for i in range(source.n_classes)]
     if groups is None:
         if not set(sum(CIFAR10_GROUPS, [])) <= set(names):
@@ -124,31 +145,35 @@ def _two_groups(source: ImageSet, groups) -> tuple[ImageSet, list[str]]:
     keep = np.isin(source.labels, list(label_of))
     data = source.subset(np.flatnonzero(keep))
     data.labels = np.array([label_of[int(c)] for c in data.labels], dtype=np.int64)
-    return data, ["+".join(names[i] for i in sorted(k for k, v in label_of.items() if v == g)) for g in (0, 1)]
+    members = [[names[i] for i in sorted(k for k, v in label_of.items() if v == g)] for g in (0, 1)]
+    if not all(members):
+        raise ConfigError("binary competitions need at least one class in each group")
+    return data, ["+".join(m) for m in members], members
 
 
 def _sample_pairs(labels, pool, n, rng) -> tuple[np.ndarray, np.ndarray]:
     """About half same-class pairs, half different-class pairs, from images in ``pool`` (vectorised rejection)."""
     a = rng.choice(pool, n, replace=True)
     same = rng.random(n) < 0.5
+    classes, counts = np.unique(labels[pool], return_counts=True)
+    same &= np.isin(labels[a], classes[counts >= 2])  # a class with one image cannot form a same-class pair
+    if len(classes) < 2:
+        same[:] = True  # ... and a single class cannot form a different-class pair
     b = rng.choice(pool, n, replace=True)
     for c in np.unique(labels[a[same]]):
         rows = np.flatnonzero(same & (labels[a] == c))
         b[rows] = rng.choice(pool[labels[pool] == c], len(rows), replace=True)
-    for _ in range(100):  # redraw pairs that came out wrong (same image, or wrong same/different)
-        bad = (a == b) | ((labels[a] == labels[b]) != same)
-        if not bad.any():
-            break
-        rows = np.flatnonzero(bad)
-        for r in rows:
-            cands = pool[labels[pool] == labels[a[r]]] if same[r] else pool
-            b[r] = rng.choice(cands)
+    bad = np.flatnonzero((a == b) | ((labels[a] == labels[b]) != same))
+    for r in bad:  # redraw the few that came out wrong (same image, or wrong same/different) from valid partners
+        match = labels[pool] == labels[a[r]]
+        cands = pool[(match & (pool != a[r])) if same[r] else ~match]
+        b[r] = rng.choice(cands)
     return a, b
 
 
 def _public_private(truth: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     idx = np.arange(len(truth))
-    n_public = int(round(fraction * len(truth)))
+    n_public = min(max(int(round(fraction * len(truth))), 1), len(truth) - 1)  # both splits non-empty
     _, counts = np.unique(truth, return_counts=True)
     stratify = truth if counts.min() >= 2 and n_public >= len(counts) and len(truth) - n_public >= len(counts) else None
     public, _ = train_test_split(idx, train_size=n_public, random_state=seed, stratify=stratify)

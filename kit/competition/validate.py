@@ -9,6 +9,7 @@ import pandas as pd
 from kit.errors import SubmissionError
 
 BINARY_METRICS = ("binary_accuracy", "pair_accuracy")
+TYPES = ("label", "binary", "pairs")
 
 
 def read_submission(path: str | Path) -> pd.DataFrame:
@@ -23,15 +24,21 @@ def read_submission(path: str | Path) -> pd.DataFrame:
         raise SubmissionError(f"{path}: not a readable CSV ({e})") from None
 
 
-def validate_submission(submission, sample, *, metric: str | None = None, n_classes: int | None = None) -> pd.DataFrame:
+def validate_submission(submission, sample, type: str | None = None, *, metric: str | None = None,
+                        n_classes: int | None = None) -> pd.DataFrame:
     """Return the submission as (id: str, label: int) in the sample's row order, or raise SubmissionError.
 
-    ``sample`` is the sample_submission DataFrame or a Competition (which supplies metric and n_classes).
+    ``submission``: a CSV path or a DataFrame. ``sample``: the sample_submission DataFrame, or a Competition
+    (which supplies type, metric and n_classes). ``type`` "binary"/"pairs" (or a binary metric) limits labels
+    to {0, 1}; metric "accuracy" with ``n_classes`` limits them to [0, n_classes).
     """
     if hasattr(sample, "sample_submission"):
+        type = type or sample.type
         metric = metric or sample.metric
         n_classes = n_classes or sample.n_classes
         sample = sample.sample_submission
+    if type is not None and type not in TYPES:
+        raise ValueError(f"type must be one of {TYPES}, got {type!r}")
     df = read_submission(submission) if isinstance(submission, (str, Path)) else submission.astype(str)
     expected = list(sample.columns)
     if list(df.columns) != expected:
@@ -62,7 +69,7 @@ def validate_submission(submission, sample, *, metric: str | None = None, n_clas
         missing = [i for i in sample["id"].astype(str) if i not in set(ids)]
         raise SubmissionError(f"expected {len(sample)} rows, got {len(df)}; missing ids (first {min(5, len(missing))}): {missing[:5]}")
     values = as_num.astype(np.int64).to_numpy()
-    if metric in BINARY_METRICS:
+    if metric in BINARY_METRICS or type in ("binary", "pairs"):
         bad = np.flatnonzero(~np.isin(values, [0, 1]))
         if len(bad):
             raise SubmissionError(f"labels must be 0 or 1: line {line(bad[0])} has {values[bad[0]]}")

@@ -7,40 +7,56 @@ import numpy as np
 import pandas as pd
 
 from kit.data.imageset import ImageSet
-from kit.data.images import IMAGE_SUFFIXES, read_images
+from kit.data.images import image_files, read_images
 from kit.errors import DataError
 
 
 def load_folder_csv(folder: str, csv: str, id_column: str = "id", label_column: str = "label",
                     grayscale: bool | None = None, resize=None) -> ImageSet:
+    """Labels may be class indices or class names (sorted into class_names); an empty label means unknown (-1)."""
     folder_p, csv_p = Path(folder), Path(csv)
     if not folder_p.is_dir():
         raise DataError(f"{folder_p}: no such image folder")
     try:
-        df = pd.read_csv(csv_p, dtype={id_column: str})
+        df = pd.read_csv(csv_p, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise DataError(f"{csv_p}: no such file") from None
     except Exception as e:
         raise DataError(f"{csv_p}: unreadable CSV ({e})") from None
     if id_column not in df.columns:
         raise DataError(f"{csv_p}: no {id_column!r} column (columns: {list(df.columns)})")
-    ids = df[id_column].astype(str).str.strip()
-    dup = ids[ids.duplicated()]
+    ids = df[id_column].str.strip()
+    empty = np.flatnonzero((ids == "").to_numpy())
+    if len(empty):
+        raise DataError(f"{csv_p}: empty id on line {empty[0] + 2}")
+    dup = np.flatnonzero(ids.duplicated().to_numpy())
     if len(dup):
-        raise DataError(f"{csv_p}: duplicate id {dup.iloc[0]!r} (row {dup.index[0] + 2})")
-    files = {p.stem: p for p in sorted(folder_p.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+        raise DataError(f"{csv_p}: duplicate id {ids.iloc[dup[0]]!r} (line {dup[0] + 2})")
+    files = {p.stem: p for p in image_files(folder_p)}
     missing = [i for i in ids if i not in files]
     if missing:
         raise DataError(f"{csv_p}: {len(missing)} ids have no image file in {folder_p} (first: {missing[:5]})")
     extra = sorted(set(files) - set(ids))
     if extra:
         raise DataError(f"{folder_p}: {len(extra)} image files have no row in {csv_p} (first: {extra[:5]})")
-    labels = None
+    labels, class_names = None, None
     if label_column in df.columns:
-        col = pd.to_numeric(df[label_column], errors="coerce")
-        bad = col.isna() | (col % 1 != 0)
-        if bad.any():
-            raise DataError(f"{csv_p}: label in row {int(np.flatnonzero(bad)[0]) + 2} is not an integer")
-        labels = col.astype(np.int64).to_numpy()
+        labels, class_names = _parse_labels(df[label_column].str.strip(), csv_p)
     images = read_images([files[i] for i in ids], grayscale=grayscale, resize=resize)
-    return ImageSet(ids=ids.to_numpy(), images=images, labels=labels)
+    return ImageSet(ids=ids.to_numpy(), images=images, labels=labels, class_names=class_names)
+
+
+def _parse_labels(col: pd.Series, csv_p: Path) -> tuple[np.ndarray, list[str] | None]:
+    known = (col != "").to_numpy()
+    as_num = pd.to_numeric(col[known], errors="coerce")
+    labels = np.full(len(col), -1, dtype=np.int64)
+    if as_num.notna().all():  # class indices
+        bad = np.flatnonzero(((as_num % 1 != 0) | (as_num < 0)).to_numpy())
+        if len(bad):
+            row = np.flatnonzero(known)[bad[0]]
+            raise DataError(f"{csv_p}: label on line {row + 2} is not a class index ({col.iloc[row]!r})")
+        labels[known] = as_num.astype(np.int64).to_numpy()
+        return labels, None
+    names = sorted(set(col[known]))  # class names -> indices in sorted order
+    labels[known] = pd.Categorical(col[known], categories=names).codes
+    return labels, names

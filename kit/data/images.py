@@ -11,6 +11,17 @@ from kit.errors import DataError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
+def image_files(folder: Path) -> list[Path]:
+    """Image files of one folder sorted by name; two files with one stem (a.png, a.jpg) are an error."""
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    seen: dict[str, Path] = {}
+    for p in files:
+        if p.stem in seen:
+            raise DataError(f"{p}: same name as {seen[p.stem].name}; ids come from file names without suffix")
+        seen[p.stem] = p
+    return files
+
+
 def read_image(path: Path, *, grayscale: bool | None = None, resize: tuple[int, int] | None = None) -> np.ndarray:
     """One image as uint8 H,W,C (C = 1 for grayscale files or grayscale=True, else 3)."""
     try:

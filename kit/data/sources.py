@@ -27,11 +27,12 @@ SOURCES: dict[str, Callable[..., ImageSet]] = {
     "digits": load_digits,
     "imageset": ImageSet.load,
 }
-COMMON = ("limit", "seed")
+COMMON = ("limit", "seed", "resize", "grayscale")
 
 
 def load_source(spec: dict[str, Any]) -> ImageSet:
-    """Options every kind accepts: ``limit`` (seeded, class-stratified subset of N images) and ``seed``.
+    """Options every kind accepts: ``limit`` (seeded, class-stratified subset of N images), ``seed``,
+    ``resize: [H, W]`` and ``grayscale: true|false`` (file formats apply these while decoding, array formats after).
 
     A string option starting with ``shared:`` names a path inside the shared data folder (``KIT_SHARED_DATA``).
     """
@@ -39,16 +40,56 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
     kind = spec.pop("kind", None)
     if kind not in SOURCES:
         raise ConfigError(f"source.kind must be one of {sorted(SOURCES)}, got {kind!r}")
-    limit, seed = spec.pop("limit", None), int(spec.pop("seed", 0))
+    limit, seed = spec.pop("limit", None), spec.pop("seed", 0)
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ConfigError(f"source {kind}: limit must be a positive integer, got {limit!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"source {kind}: seed must be an integer, got {seed!r}")
     spec = {k: _resolve_shared(v) for k, v in spec.items()}
+    if spec.get("resize") is not None:
+        spec["resize"] = _check_resize(kind, spec["resize"])
     fn = SOURCES[kind]
     params = inspect.signature(fn).parameters
+    after = {k: spec.pop(k) for k in ("resize", "grayscale") if k in spec and k not in params}
     unknown = [k for k in spec if k not in params]
     if unknown:
-        valid = [p for p in params if p != "self"] + list(COMMON)
+        valid = [p for p in params if p != "self"] + [c for c in COMMON if c not in params]
         raise ConfigError(f"source {kind}: unknown option(s) {unknown} (valid: {valid})")
     data = fn(**spec)
-    return subsample(data, limit, seed) if limit else data
+    if limit:
+        data = subsample(data, limit, seed)  # before converting: no work spent on dropped images
+    if after:
+        data = convert_images(data, resize=after.get("resize"), grayscale=after.get("grayscale"))
+    return data
+
+
+def _check_resize(kind: str, value: Any) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) and v > 0 for v in value)
+    if not ok:
+        raise ConfigError(f"source {kind}: resize must be [H, W] (positive integers), got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def convert_images(data: ImageSet, resize: tuple[int, int] | None = None, grayscale: bool | None = None) -> ImageSet:
+    """Resize and/or change channels of an already decoded set (same PIL conversions as file decoding)."""
+    from PIL import Image
+
+    images = data.images
+    to_gray = grayscale is True and images.shape[-1] == 3
+    to_rgb = grayscale is False and images.shape[-1] == 1
+    if resize is None and not to_gray and not to_rgb:
+        return data
+    out = []
+    for arr in images:
+        im = Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
+        if to_gray or to_rgb:
+            im = im.convert("L" if to_gray else "RGB")
+        if resize is not None and im.size != (resize[1], resize[0]):
+            im = im.resize((resize[1], resize[0]), Image.BILINEAR)
+        out.append(np.asarray(im, dtype=np.uint8))
+    return ImageSet(ids=data.ids, images=np.stack(out), labels=data.labels, class_names=data.class_names)
 
 
 def _resolve_shared(value: Any) -> Any:

@@ -1,14 +1,16 @@
-"""Any torchvision dataset of PIL images or arrays (MNIST, CIFAR10, SVHN, STL10, ...)."""
+"""Any torchvision dataset of PIL images or arrays (MNIST, CIFAR10, SVHN, STL10, ...), as uint8 NHWC."""
 from __future__ import annotations
 
 import numpy as np
 
 from kit.data.imageset import ImageSet
+from kit.data.npy import to_uint8_nhwc
 from kit.errors import DataError
 from kit.paths import cache_dir
 
 
 def load_torchvision(name: str, train: bool = True, download: bool = False, root: str | None = None) -> ImageSet:
+    """``name`` is the class in torchvision.datasets; files live in ``root`` (default <cache>/torchvision)."""
     import torchvision.datasets as tvd
 
     cls = getattr(tvd, name, None)
@@ -23,15 +25,18 @@ def load_torchvision(name: str, train: bool = True, download: bool = False, root
     except Exception as e:
         raise DataError(f"torchvision {name}: could not load from {root} ({e}); pass download=true to fetch it") from None
     data = getattr(ds, "data", None)
-    if data is not None:
+    if data is not None:  # in-memory array (numpy or tensor); N,C,H,W layouts are detected by to_uint8_nhwc
         images = np.asarray(data)
-        if images.ndim == 4 and images.shape[1] in (1, 3) and images.shape[-1] not in (1, 3):
-            images = images.transpose(0, 2, 3, 1)  # SVHN/STL10 store N,C,H,W
-        labels = np.asarray(getattr(ds, "targets", getattr(ds, "labels", None)))
-    else:
-        pairs = [ds[i] for i in range(len(ds))]
-        images = np.stack([np.asarray(img) for img, _ in pairs])
-        labels = np.array([t for _, t in pairs])
+        targets = getattr(ds, "targets", None)
+        targets = getattr(ds, "labels", None) if targets is None else targets
+        labels = None if targets is None else np.asarray(targets)
+    else:  # decode item by item (PIL images or tensors)
+        items = [ds[i] for i in range(len(ds))]
+        images = np.stack([np.asarray(img) for img, _ in items])
+        labels = np.array([int(t) for _, t in items])
+    images = to_uint8_nhwc(images, f"torchvision {name}")
     classes = list(getattr(ds, "classes", []) or []) or None
+    if classes is not None and labels is not None and len(labels) and labels.max() >= len(classes):
+        classes = None
     ids = np.array([f"{n:05d}" for n in range(len(images))])
-    return ImageSet(ids=ids, images=images.astype(np.uint8), labels=labels, class_names=classes)
+    return ImageSet(ids=ids, images=images, labels=labels, class_names=classes)

@@ -3,18 +3,48 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+
+from kit.report.figure import save_figure
 
 
-def embedding_figure(view: np.ndarray, colour: np.ndarray, path, title: str, max_points: int = 5000, seed: int = 0) -> str:
+def to_2d(view: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A plottable 2-D view: as is when 2-D, PCA when wider, padded with zeros when 1-D."""
+    if view.shape[1] == 2:
+        return view
+    if view.shape[1] == 1:
+        return np.c_[view, np.zeros(len(view))]
+    from sklearn.decomposition import PCA
+
+    return PCA(2, random_state=seed).fit_transform(view)
+
+
+def embedding_figure(view: np.ndarray, colour: np.ndarray, path, title: str, max_points: int = 5000, seed: int = 0,
+                     names: list[str] | None = None, legend_title: str = "class", note: str = "") -> str:
+    """Scatter of at most max_points random points; one legend entry per colour value (named when names given).
+    title goes on the plot (keep it short); note only into the returned caption."""
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(view), min(max_points, len(view)), replace=False)
-    fig, ax = plt.subplots(figsize=(6.5, 6))
-    sc = ax.scatter(view[idx, 0], view[idx, 1], c=colour[idx], cmap="tab10", s=3, alpha=0.7)
-    ax.legend(*sc.legend_elements(), title="class", fontsize=7, markerscale=0.8, loc="best")
-    ax.set_title(title)
+    values = np.unique(colour)
+    cmap = plt.get_cmap("tab10" if len(values) <= 10 else "tab20")
+    index = {v: n for n, v in enumerate(values)}
+    colours = cmap(np.array([index[v] for v in colour[idx]]) % cmap.N)
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ax.scatter(view[idx, 0], view[idx, 1], c=colours, s=4 if len(idx) > 2000 else 10, alpha=0.7, linewidths=0)
+    shown = values[:20]
+    handles = [Line2D([], [], marker="o", ls="", color=cmap(index[v] % cmap.N),
+                      label=_name(v, names)) for v in shown]
+    ax.legend(handles=handles, title=legend_title, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return f"{title}; {len(idx)} of {len(view)} points shown."
+    save_figure(fig, path)
+    extra = f" (legend lists the first 20 of {len(values)})" if len(values) > 20 else ""
+    return f"2-D embedding, {title}{note}; {len(idx)} of {len(view)} points shown{extra}."
+
+
+def _name(value, names: list[str] | None) -> str:
+    if names is not None and 0 <= int(value) < len(names) and names[int(value)] != str(value):
+        return f"{int(value)}: {names[int(value)]}"
+    return str(value)

@@ -5,43 +5,71 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from kit.train.loop import to_tensor
+from kit.report.figure import save_figure
 
 
-def _show(ax, img: np.ndarray) -> None:
-    ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None, vmin=0, vmax=1)
+def _to_tensor(images: np.ndarray) -> torch.Tensor:
+    from kit.train.loop import to_tensor
+
+    return to_tensor(images)
+
+
+def _show(ax, img: torch.Tensor) -> None:
+    """img: C,H,W float in [0, 1] (clamped: a decoder may overshoot slightly)."""
+    a = img.clamp(0, 1).permute(1, 2, 0).numpy()
+    if a.shape[-1] == 1:
+        ax.imshow(a[..., 0], cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(a)
     ax.axis("off")
 
 
 @torch.no_grad()
 def reconstruction_figure(model, images: np.ndarray, path, n: int = 12) -> str:
-    x = to_tensor(images[:n])
+    n = min(n, len(images))
+    model.eval()
+    x = _to_tensor(images[:n])
     x_hat = model.decode(model.encode(x))
-    mse = float(((x_hat - x) ** 2).mean())
-    fig, axes = plt.subplots(2, n, figsize=(n * 1.1, 2.6))
+    per_image = ((x_hat - x) ** 2).flatten(1).mean(1)
+    fig, axes = plt.subplots(2, n, figsize=(n * 1.1, 2.7), squeeze=False)
     for i in range(n):
-        _show(axes[0, i], x[i].permute(1, 2, 0).numpy())
-        _show(axes[1, i], x_hat[i].permute(1, 2, 0).numpy())
+        _show(axes[0, i], x[i])
+        _show(axes[1, i], x_hat[i])
+        axes[1, i].set_title(f"{per_image[i]:.3f}", fontsize=7, y=-0.22)
     axes[0, 0].set_title("original", loc="left", fontsize=9)
-    axes[1, 0].set_title("reconstructed", loc="left", fontsize=9)
+    axes[1, 0].text(0, 1.04, "reconstructed", transform=axes[1, 0].transAxes, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return f"Top: original images; bottom: their reconstructions (MSE {mse:.4f})."
+    save_figure(fig, path)
+    return (f"Top: the first {n} competition images; bottom: their reconstructions, per-image MSE below "
+            f"(mean {float(per_image.mean()):.4f}).")
+
+
+def pick_pair(labels: np.ndarray | None) -> tuple[int, int]:
+    """Image 0 and the first image of another class (more telling than two of the same class)."""
+    if labels is not None and labels[0] >= 0:
+        other = np.flatnonzero((labels >= 0) & (labels != labels[0]))
+        if len(other):
+            return 0, int(other[0])
+    return 0, 1
 
 
 @torch.no_grad()
-def interpolation_figure(model, images: np.ndarray, path, steps: int = 10) -> str:
-    x = to_tensor(images[:2])
+def interpolation_figure(model, pair: np.ndarray, path, steps: int = 10) -> str:
+    """pair: two uint8 images; decode (1 - t) z0 + t z1 for t in [0, 1]."""
+    model.eval()
+    x = _to_tensor(pair[:2])
     z = model.encode(x)
-    t = torch.linspace(0, 1, steps)[:, None]
+    t = torch.linspace(0, 1, steps).view(-1, *([1] * (z.dim() - 1)))
     decoded = model.decode((1 - t) * z[0] + t * z[1])
-    fig, axes = plt.subplots(1, steps + 2, figsize=((steps + 2) * 1.1, 1.5))
-    _show(axes[0], x[0].permute(1, 2, 0).numpy())
+    fig, axes = plt.subplots(1, steps + 2, figsize=((steps + 2) * 1.1, 1.55))
+    _show(axes[0], x[0])
+    axes[0].set_title("image A", fontsize=8)
     for i in range(steps):
-        _show(axes[i + 1], decoded[i].permute(1, 2, 0).numpy())
-    _show(axes[-1], x[1].permute(1, 2, 0).numpy())
+        _show(axes[i + 1], decoded[i])
+        axes[i + 1].set_title(f"t={float(t.flatten()[i]):.2f}", fontsize=7)
+    _show(axes[-1], x[1])
+    axes[-1].set_title("image B", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return f"Latent interpolation: the two outer images are real, the {steps} between are decoded from linear mixes of their codes."
+    save_figure(fig, path)
+    return (f"Latent interpolation: the outer images are real; the {steps} between decode (1-t)·z_A + t·z_B "
+            "(t=0 and t=1 are the plain reconstructions).")

@@ -9,11 +9,11 @@ import torch
 from kit.data.imageset import ImageSet
 from kit.errors import ConfigError
 from kit.features import save_features
-from kit.train.loop import autocast, pick_device, to_tensor
+from kit.train.loop import autocast, pick_device, progress_bar, to_tensor
 
 
 def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, *, kind: str = "latent",
-                     batch_size: int = 512, device: str = "auto") -> Path:
+                     batch_size: int = 512, device: str = "auto", progress: bool = True) -> Path:
     """``model`` is a model folder, ``raw`` (pixels / 255, flattened) or ``timm:<arch>`` (untrained unless weights)."""
     if kind not in ("latent", "logits"):
         raise ConfigError(f"extract.kind must be latent or logits, got {kind!r}")
@@ -34,10 +34,12 @@ def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, 
         raise ConfigError(f"{model}: extract kind 'logits' needs a finetuned model (with a classifier head)")
     fn = net if kind == "logits" else net.encode
     out = []
-    with torch.no_grad():
+    with torch.no_grad(), progress_bar(progress) as bar:
+        task = bar.add_task(f"extract {kind}", total=len(images), info="")
         for i in range(0, len(images), batch_size):
             with autocast(dev):
                 out.append(fn(to_tensor(images.images[i:i + batch_size], dev)).float().cpu())
+            bar.update(task, advance=len(out[-1]))
     return save_features(out_path, images.ids, torch.cat(out).numpy())
 
 

@@ -35,18 +35,24 @@ def finetune(
     val_fraction: float = 0.2,
     augment: str = "light",
     hidden: int = 0,
+    n_classes: int | None = None,
     weight_decay: float = 1e-4,
     seed: int = 0,
     device: str = "auto",
     progress: bool = True,
 ) -> Path:
-    """Returns a model folder whose ``load_model`` gives encoder + head (forward -> logits)."""
+    """Returns a model folder whose ``load_model`` gives encoder + head (forward -> logits).
+
+    ``n_classes`` (default: largest label + 1) sizes the head, for competitions where a class has no label.
+    """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     check_preset(augment)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(images) or len(labels) < 2:
         raise DataError(f"finetune needs >= 2 labeled images, got {len(images)} images and {len(labels)} labels")
-    n_classes = int(labels.max()) + 1
+    if labels.min() < 0:
+        raise DataError("finetune labels must be class indices >= 0 (-1 marks unknown labels: drop those rows)")
+    n_classes = max(int(n_classes or 0), int(labels.max()) + 1)  # a class may have no labeled image
     dev = pick_device(device)
     torch.manual_seed(seed)
     model = Classifier(load_model(model_dir, device="cpu"), n_classes, hidden).to(dev)

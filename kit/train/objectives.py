@@ -21,7 +21,10 @@ def denoising(model, x: torch.Tensor, sigma: float, generator=None) -> tuple[tor
 def rotation_loss(model, head: nn.Module, x: torch.Tensor, generator=None) -> torch.Tensor:
     """Predict which of 0/90/180/270 degrees each image was rotated by (square images)."""
     k = torch.randint(0, 4, (x.shape[0],), generator=generator).to(x.device)
-    rotated = torch.stack([torch.rot90(img, int(r), dims=(1, 2)) for img, r in zip(x, k.tolist())])
+    rotated = x.clone()
+    for r in range(1, 4):  # one rot90 per angle on the whole sub-batch (no per-image Python loop on the GPU)
+        sel = k == r
+        rotated[sel] = torch.rot90(x[sel], r, dims=(2, 3))
     return F.cross_entropy(head(model.encode(rotated)).float(), k)
 
 

@@ -5,6 +5,7 @@ Writes a model folder (docs/formats.md): model.json, model.pt, checkpoints/epoch
 """
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from kit.io import write_csv
 from kit.models import create_model, save_model
 from kit.train import distributed, objectives
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
-from kit.train.loop import autocast, load_checkpoint, pick_device, progress_bar, save_checkpoint, seed_epoch, to_tensor
+from kit.train.loop import (autocast, load_checkpoint, pick_device, progress_bar, rng_state, save_checkpoint,
+                           seed_epoch, set_rng_state, to_tensor)
 
 OBJECTIVES = ("reconstruction", "denoising", "simclr")
 
@@ -82,25 +84,40 @@ def pretrain(
         train_module = DistributedDataParallel(loss_module, device_ids=[dev.index] if dev.type == "cuda" else None)
     params = list(net.parameters()) + list(heads.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
+    # Closed-form cosine over the *current* ``epochs`` (a lambda is not saved in the scheduler state), so resuming
+    # with more epochs stretches the schedule instead of cycling the LR back up as CosineAnnealingLR(T_max) would.
+    def cosine(e: int) -> float:
+        return 0.5 * (1 + math.cos(math.pi * min(e, epochs) / max(epochs, 1)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, cosine)
     rows: list[dict] = []
     start = 0
     last = out_dir / "checkpoints" / "last.pt"
     if resume and last.exists():
         ck = load_checkpoint(last, dev)
-        net.load_state_dict(ck["model"])
-        heads.load_state_dict(ck["heads"])
+        try:
+            net.load_state_dict(ck["model"])
+            heads.load_state_dict(ck["heads"])
+        except RuntimeError as e:
+            raise ConfigError(f"{last}: checkpoint does not fit model {model} with {model_kwargs} and objective "
+                              f"{objective} (resume with the options of the interrupted run): {str(e)[:200]}") from None
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
+        for group, base in zip(opt.param_groups, sched.base_lrs):  # the saved LR belongs to the old schedule
+            group["lr"] = base * cosine(sched.last_epoch)
         start, rows = ck["epoch"], ck["metrics"]
+        if "rng" in ck:  # every epoch reseeds from (seed, epoch); restoring keeps code between epochs exact too
+            set_rng_state(ck["rng"])
     (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     progress = progress and rank == 0
     pipeline = albumentations_pipeline(augment, h, w, c) if backend == "albumentations" else None
 
     def views(batch_u8: np.ndarray, gen) -> torch.Tensor:
         if backend == "albumentations":
-            return to_tensor(apply_albumentations(pipeline, batch_u8), dev)
-        return tensor_augment(to_tensor(batch_u8, dev), augment, gen)
+            x = to_tensor(apply_albumentations(pipeline, batch_u8), dev)
+        else:
+            x = tensor_augment(to_tensor(batch_u8, dev), augment, gen)
+        return x.contiguous(memory_format=torch.channels_last) if dev.type == "cuda" else x
 
     with progress_bar(progress) as bar:
         task = bar.add_task(f"pretrain {model}", total=epochs, completed=start, info="")
@@ -130,11 +147,12 @@ def pretrain(
                 mse_total += float(mse) * len(idx) if mse is not None else 0.0
                 seen += len(idx)
             total, mse_total = distributed.all_mean(total / seen, dev) * seen, distributed.all_mean(mse_total / seen, dev) * seen
+            lr_used = opt.param_groups[0]["lr"]
             sched.step()
             row = {"epoch": epoch + 1, "train_loss": total / seen,
                    "train_mse": mse_total / seen if objective != "simclr" else float("nan"),
-                   "val_acc": _val_acc(net, val_images, val_labels, n_clusters, dev, seed),
-                   "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+                   "val_acc": _val_acc(net, val_images, val_labels, n_clusters, dev, seed) if rank == 0 else float("nan"),
+                   "lr": lr_used, "seconds": time.perf_counter() - t0}
             rows.append(row)
             bar.update(task, advance=1, info=f"loss {row['train_loss']:.4f}" + (
                 f" val_acc {row['val_acc']:.3f}" if row["val_acc"] == row["val_acc"] else ""))
@@ -142,7 +160,7 @@ def pretrain(
                 continue
             save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(), epoch=epoch + 1)
             save_checkpoint(last, model=net.state_dict(), heads=heads.state_dict(), optimizer=opt.state_dict(),
-                            scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows)
+                            scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows, rng=rng_state())
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     if rank == 0:
         save_model(net.cpu(), out_dir, model, model_kwargs, c, h,

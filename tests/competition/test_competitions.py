@@ -147,3 +147,12 @@ def test_valid_submission_is_reordered_like_sample(label_comp):
     shuffled = good.sample(frac=1.0, random_state=0)
     out = validate_submission(shuffled, comp)
     assert out["id"].tolist() == comp.sample_submission["id"].tolist()
+
+
+def test_validate_by_type_limits_labels_to_0_1(label_comp):
+    comp, good = label_comp
+    sub = good.assign(label=[3] + [1] * (len(good) - 1))
+    assert validate_submission(sub, comp.sample_submission)["label"].iloc[0] == 3  # no type: any integer
+    for kind in ("binary", "pairs"):
+        with pytest.raises(SubmissionError, match="labels must be 0 or 1: line 2 has 3"):
+            validate_submission(sub, comp.sample_submission, kind)

@@ -188,3 +188,104 @@ def test_shared_prefix_resolves_inside_shared_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("KIT_SHARED_DATA", str(tmp_path))
     d = load_source({"kind": "class_tree", "root": "shared:tree"})
     assert d.ids.tolist() == ["a/0"]
+
+
+class _TinyTensorDataset:
+    """Stands in for a torchvision dataset keeping N,C,H,W float data in memory (like some third-party sets)."""
+
+    classes = ["a", "b", "c"]
+
+    def __init__(self, root, train=True, download=False):
+        import torch
+
+        g = torch.Generator().manual_seed(0 if train else 1)
+        self.data = torch.rand(6, 3, 5, 4, generator=g)
+        self.targets = torch.tensor([0, 1, 2, 0, 1, 2])
+
+
+class _TinyPILDataset:
+    """A dataset without .data: items are (PIL image, label), with split= instead of train=."""
+
+    def __init__(self, root, split="train", download=False):
+        self.items = [(Image.fromarray(np.full((4, 4), 10 * i, np.uint8)), i % 2) for i in range(5)]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+
+def test_torchvision_datasets_become_uint8_nhwc(tmp_path, monkeypatch):
+    import torchvision.datasets as tvd
+
+    monkeypatch.setattr(tvd, "TinyTensor", _TinyTensorDataset, raising=False)
+    monkeypatch.setattr(tvd, "TinyPIL", _TinyPILDataset, raising=False)
+    d = load_source({"kind": "torchvision", "name": "TinyTensor", "root": str(tmp_path)})
+    raw = _TinyTensorDataset(None).data.numpy().transpose(0, 2, 3, 1)
+    assert d.images.shape == (6, 5, 4, 3) and d.images.dtype == np.uint8
+    assert np.array_equal(d.images, np.rint(raw * 255).astype(np.uint8))
+    assert d.labels.tolist() == [0, 1, 2, 0, 1, 2] and d.class_names == ["a", "b", "c"]
+    e = load_source({"kind": "torchvision", "name": "TinyPIL", "train": False, "root": str(tmp_path)})
+    assert e.images.shape == (5, 4, 4, 1) and e.images[3, 0, 0, 0] == 30 and e.labels.tolist() == [0, 1, 0, 1, 0]
+    with pytest.raises(DataError, match="torchvision has no dataset 'NoSuchSet'"):
+        load_source({"kind": "torchvision", "name": "NoSuchSet"})
+    with pytest.raises(DataError, match="torchvision MNIST: could not load.*download=true"):
+        load_source({"kind": "torchvision", "name": "MNIST", "root": str(tmp_path), "download": False})
+
+
+def test_common_resize_and_grayscale_options():
+    d = load_source({"kind": "digits", "limit": 20, "resize": [16, 12], "grayscale": False})
+    assert d.images.shape == (20, 16, 12, 3) and len(d) == 20
+    assert (d.images[..., 0] == d.images[..., 2]).all()  # gray -> RGB repeats the channel
+    g = load_source({"kind": "digits", "limit": 20, "resize": 8})
+    assert np.array_equal(g.images, load_source({"kind": "digits", "limit": 20}).images)  # no-op resize
+    with pytest.raises(ConfigError, match=r"resize must be \[H, W\]"):
+        load_source({"kind": "digits", "resize": [8, 0]})
+    with pytest.raises(ConfigError, match="limit must be a positive integer"):
+        load_source({"kind": "digits", "limit": "lots"})
+
+
+def test_class_tree_grayscale_while_decoding(tmp_path):
+    (tmp_path / "x").mkdir()
+    write_png(tmp_path / "x" / "0.png", np.full((3, 3, 3), [255, 0, 0], np.uint8))
+    d = load_source({"kind": "class_tree", "root": str(tmp_path), "grayscale": True})
+    assert d.images.shape == (1, 3, 3, 1) and d.images[0, 0, 0, 0] == 76  # PIL's ITU-R 601 luma of pure red
+
+
+def test_folder_csv_class_name_and_missing_labels(tmp_path):
+    folder = make_folder(tmp_path, n=4)
+    pd.DataFrame({"id": ["a0", "a1", "a2", "a3"], "label": ["dog", "cat", "", "dog"]}).to_csv(tmp_path / "l.csv", index=False)
+    d = load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+    assert d.class_names == ["cat", "dog"] and d.labels.tolist() == [1, 0, -1, 1]
+    pd.DataFrame({"id": ["a0", "a1", "a2", "a3"], "label": [0, 1, -2, 1]}).to_csv(tmp_path / "l.csv", index=False)
+    with pytest.raises(DataError, match=r"l.csv: label on line 4 is not a class index"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+
+
+def test_folder_csv_two_files_with_one_stem(tmp_path):
+    folder = make_folder(tmp_path, n=2)
+    Image.fromarray(np.zeros((9, 7, 3), np.uint8)).save(folder / "a1.jpg")
+    with pytest.raises(DataError, match=r"a1.png: same name as a1.jpg"):
+        load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
+
+
+def test_npy_ids_file(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((3, 4, 4), np.uint8))
+    np.save(tmp_path / "ids.npy", np.array(["p", "q", "r"]))
+    d = load_source({"kind": "npy", "x": str(tmp_path / "x.npy"), "ids": str(tmp_path / "ids.npy")})
+    assert d.ids.tolist() == ["p", "q", "r"] and d.labels is None
+    np.save(tmp_path / "ids.npy", np.array(["p", "q", "p"]))
+    with pytest.raises(DataError, match="x.npy: duplicate image id 'p'"):
+        load_source({"kind": "npy", "x": str(tmp_path / "x.npy"), "ids": str(tmp_path / "ids.npy")})
+
+
+@pytest.mark.skipif(not (shared_data_dir() / "cifar10" / "train").exists(), reason="shared CIFAR-10 not present")
+def test_decoding_cifar_is_fast():
+    import time
+
+    start = time.perf_counter()
+    d = load_source({"kind": "class_tree", "root": "shared:cifar10", "split": "train", "limit_per_class": 500})
+    seconds = time.perf_counter() - start
+    assert d.images.shape == (5000, 32, 32, 3)
+    assert seconds < 20, f"decoding 5000 CIFAR JPEGs took {seconds:.1f}s"  # about 1 s on a 2-core laptop

@@ -1,0 +1,52 @@
+"""`kit data ingest` / `kit data info` through the Typer app."""
+import numpy as np
+from typer.testing import CliRunner
+
+import kit.cli.main  # noqa: F401  registers every command
+from kit.cli.app import app
+from kit.data import ImageSet
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_every_command_has_help():
+    for cmd in (["data", "ingest"], ["data", "info"], ["competition", "make"], ["competition", "info"], ["score"],
+                ["submit"], ["run"], ["pretrain"], ["finetune"], ["extract"], ["reduce"], ["cluster"], ["report"]):
+        res = invoke(*cmd, "--help")
+        assert res.exit_code == 0, (cmd, res.output)
+        assert "Usage" in res.output
+
+
+def test_ingest_writes_an_image_set_and_info_shows_it(tmp_path):
+    out = tmp_path / "d.npz"
+    res = invoke("data", "ingest", "digits", "-O", "limit=300", "-O", "seed=3", "--opt", "resize=[10, 10]", "--out", out)
+    assert res.exit_code == 0, res.output
+    data = ImageSet.load(out)
+    assert data.images.shape == (300, 10, 10, 1) and data.n_classes == 10
+    assert np.bincount(data.labels).min() >= 27  # stratified subset
+    res = runner.invoke(app, ["data", "info", str(out)], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    assert "300" in res.output and "(10, 10, 1)" in res.output and "label counts" in res.output
+
+
+def test_ingest_npy_files(tmp_path):
+    np.save(tmp_path / "trainX.npy", np.random.default_rng(0).random((5, 3, 6, 6)))  # N,C,H,W floats in [0, 1]
+    np.save(tmp_path / "valY.npy", np.array([0, 1, 0, 1, 1]))
+    res = invoke("data", "ingest", "npy", "-O", f"x={tmp_path / 'trainX.npy'}", "-O", f"y={tmp_path / 'valY.npy'}",
+                 "--out", tmp_path / "s.npz")
+    assert res.exit_code == 0, res.output
+    assert ImageSet.load(tmp_path / "s.npz").images.shape == (5, 6, 6, 3)
+
+
+def test_ingest_errors_are_kit_errors(tmp_path):
+    from kit.errors import ConfigError, DataError
+
+    res = invoke("data", "ingest", "digits", "-O", "nonsense", "--out", tmp_path / "x.npz")
+    assert isinstance(res.exception, ConfigError) and "key=value" in str(res.exception)
+    res = invoke("data", "ingest", "npy", "-O", f"x={tmp_path / 'nope.npy'}", "--out", tmp_path / "x.npz")
+    assert isinstance(res.exception, DataError) and "nope.npy: no such file" in str(res.exception)
+    assert not (tmp_path / "x.npz").exists()

@@ -1,0 +1,82 @@
+"""`kit score`: scores, leaderboard, finding the competition, and exit code 2 on a bad submission."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import kit.cli.main  # noqa: F401  registers every command
+from kit.cli.app import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], terminal_width=200)
+
+
+@pytest.fixture(scope="module")
+def comp(tmp_path_factory):
+    out = tmp_path_factory.mktemp("comp") / "c"
+    res = invoke("competition", "make", "--source", "digits", "-O", "limit=300", "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def perfect(comp, path):
+    sol = pd.read_csv(comp / "hidden" / "solution.csv", dtype={"id": str})
+    sol[["id", "label"]].assign(label=(sol["label"] + 3) % 10).to_csv(path, index=False)  # relabelled: clustering
+    return path
+
+
+def test_score_appends_leaderboard(tmp_path, comp, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sub = perfect(comp, tmp_path / "perfect.csv")
+    res = invoke("score", sub, "--competition", comp, "--config-hash", "h123")
+    assert res.exit_code == 0, res.output
+    assert res.output.count("1.0000") == 4  # public, private, NMI, ARI
+    lb = pd.read_csv(tmp_path / "submissions" / "leaderboard.csv", dtype={"config_hash": str})
+    assert lb["public"].tolist() == [1.0] and lb["private"].tolist() == [1.0] and lb["config_hash"].tolist() == ["h123"]
+    res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "other.csv")
+    assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "other.csv")) == 1
+
+
+def test_competition_found_from_submission_json(tmp_path, comp):
+    (tmp_path / "run").mkdir()
+    sub = perfect(comp, tmp_path / "run" / "submission.csv")
+    (tmp_path / "run" / "submission.json").write_text(json.dumps({"competition": str(comp), "config_hash": "cfg9"}))
+    res = invoke("score", sub, "--leaderboard", tmp_path / "lb.csv")
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "lb.csv", dtype=str)["config_hash"].tolist() == ["cfg9"]
+    other = perfect(comp, tmp_path / "run" / "v2.csv")  # no v2.json: falls back to submission.json in the folder
+    assert invoke("score", other, "--no-leaderboard").exit_code == 0
+
+
+def test_score_without_a_competition_says_what_to_pass(tmp_path, comp):
+    from kit.errors import DataError
+
+    sub = perfect(comp, tmp_path / "s.csv")
+    res = invoke("score", sub, "--no-leaderboard")
+    assert isinstance(res.exception, DataError) and "pass --competition" in str(res.exception)
+
+
+def test_bad_submission_exits_2_with_message(tmp_path, comp, monkeypatch, capsys):
+    sub = tmp_path / "bad.csv"
+    pd.read_csv(comp / "sample_submission.csv", dtype=str).iloc[:-2].to_csv(sub, index=False)
+    monkeypatch.setattr(sys, "argv", ["kit", "score", str(sub), "--competition", str(comp), "--no-leaderboard"])
+    with pytest.raises(SystemExit) as exit_info:
+        kit.cli.main.main()
+    assert exit_info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "expected 300 rows, got 298; missing ids" in err
+
+
+def test_bad_submission_exits_2_from_the_real_entry_point(tmp_path, comp):
+    pd.DataFrame({"id": ["x"], "label": [1]}).to_csv(tmp_path / "bad.csv", index=False)
+    proc = subprocess.run([sys.executable, "-m", "kit", "score", str(tmp_path / "bad.csv"), "--competition",
+                           str(comp), "--no-leaderboard"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown id" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "submissions").exists()

@@ -1,0 +1,49 @@
+"""Metric functions and score_submission details (splits, n_classes bound, solution checks)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kit.competition import METRICS, score_submission
+from kit.competition.scoring import read_solution
+from kit.errors import DataError, SubmissionError
+
+
+def test_metric_functions():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert METRICS["accuracy"](y, [0, 0, 1, 1, 2, 0]) == pytest.approx(5 / 6)
+    assert METRICS["cluster_accuracy"](y, [2, 2, 0, 0, 1, 1]) == 1.0  # any relabelling of a perfect partition
+    assert METRICS["cluster_accuracy"](y, [0, 0, 0, 0, 0, 0]) == pytest.approx(2 / 6)
+    assert METRICS["binary_accuracy"]([0, 1, 1, 0], [1, 0, 0, 0]) == 0.75  # 1/4 right -> flip -> 3/4
+    assert METRICS["pair_accuracy"]([0, 1, 1, 0], [1, 0, 0, 0]) == 0.25  # pairs: 1 means same, no flipping
+    assert np.isnan(METRICS["accuracy"]([], []))
+
+
+def solution(labels, public):
+    return pd.DataFrame({"id": [f"r{i}" for i in range(len(labels))], "label": labels,
+                         "Usage": np.where(public, "Public", "Private")})
+
+
+def test_public_and_private_are_scored_separately():
+    sol = solution([0, 1, 0, 1, 0, 1], [True, True, False, False, False, False])
+    sub = sol[["id", "label"]].assign(label=[0, 1, 1, 0, 0, 1])  # public all right, private half right
+    s = score_submission(sub.iloc[::-1], sol, "accuracy")  # row order does not matter
+    assert (s["public"], s["private"], s["acc"]) == (1.0, 0.5, pytest.approx(4 / 6))
+    assert (s["n_public"], s["n_private"]) == (2, 4)
+
+
+def test_n_classes_bounds_accuracy_labels():
+    sol = solution([0, 1, 0, 1], [True, False, True, False])
+    sub = sol[["id", "label"]].assign(label=[0, 1, 0, 2])
+    with pytest.raises(SubmissionError, match=r"\[0, 2\): line 5 has 2"):
+        score_submission(sub, sol, "accuracy")
+    assert score_submission(sub, sol, "accuracy", n_classes=3)["public"] == 1.0  # class 2 exists, just not here
+
+
+def test_bad_solution_and_metric(tmp_path):
+    with pytest.raises(DataError, match="unknown metric"):
+        score_submission(pd.DataFrame(), pd.DataFrame(), "f1")
+    (tmp_path / "s.csv").write_text("id,label,Usage\na,1,Secret\n")
+    with pytest.raises(DataError, match=r"s.csv: Usage must be Public or Private, line 2 has 'Secret'"):
+        read_solution(tmp_path / "s.csv")
+    with pytest.raises(DataError, match="no such solution file"):
+        read_solution(tmp_path / "missing.csv")
