@@ -28,15 +28,20 @@ EXTRACT_KEYS = {"model", "kind", "batch_size"}
 SUBMIT_KEYS = {"leaderboard", "copy_to"}
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read and validate a YAML run config; fill defaults. Raises ConfigError naming the bad key."""
+def read_config_file(path: str | Path) -> Any:
+    """The YAML as written, not yet validated."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such config file")
     try:
-        cfg = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: invalid YAML: {e}") from None
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and validate a YAML run config; fill defaults. Raises ConfigError naming the bad key."""
+    cfg = read_config_file(path)
     try:
         return validate_config(cfg)
     except ConfigError as e:

@@ -15,3 +15,9 @@ class ConfigError(KitError):
 
 class SubmissionError(KitError):
     """A submission CSV does not match the competition format (names the first bad rows)."""
+
+
+class Interrupted(KitError):
+    """Ctrl-C during long work; the message says how to resume. The CLI exits 130."""
+
+    exit_code = 130

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kit.competition import load_competition
-from kit.config import load_config, validate_config
+from kit.config import load_config, read_config_file, validate_config
 from kit.io import read_json, write_json, write_text
 from kit.pipeline import stages
 from kit.pipeline.cache import StageDir, folder_digest, hash_obj
@@ -26,11 +26,17 @@ def run_pipeline(
     force: bool = False,
     leaderboard: bool | None = None,
     copy_submission: bool = True,
+    overrides: list[str] | None = None,
+    show_private: bool = False,
     console: Console | None = None,
 ) -> dict[str, Any]:
-    """Returns {"run_dir", "stages": {stage: dir}, "ran": [stages run], "scores": {...}, "submission": path}."""
+    """Returns {"run_dir", "stages": {stage: dir}, "ran": [stages run], "scores": {...}, "submission": path}.
+
+    ``overrides``: ["pretrain.epochs=20", ...] applied to the config before validation (kit.overrides).
+    ``show_private``: print the private score too (like Kaggle, it is hidden while choosing a config).
+    """
     console = console or Console(stderr=True)
-    cfg = load_config(config) if not isinstance(config, dict) else validate_config(config)
+    cfg = load_run_config(config, overrides)
     seed = cfg["seed"]
     run_dir = Path(runs_dir) / cfg["name"]
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +109,7 @@ def run_pipeline(
                      ari=scores["ari"], config_hash=config_hash,
                      git_commit=_metadata(cfg, config_hash, seed)["git_commit"],
                      extra={"config": cfg["name"], "seconds": round(sum(t for _, s, t in timings if s == "ran"), 1)})
-    _print_summary(console, cfg["name"], timings, scores, submission)
+    _print_summary(console, cfg["name"], timings, scores, submission, show_private)
     return {"run_dir": run_dir, "stages": paths, "ran": ran, "scores": scores, "submission": submission,
             "config_hash": config_hash}
 
@@ -130,7 +136,17 @@ def _score(comp_dir: Path, submission: Path, metric: str, out_dir: Path) -> dict
     return scores
 
 
-def _print_summary(console: Console, name: str, timings, scores, submission: Path) -> None:
+def load_run_config(config: str | Path | dict, overrides: list[str] | None = None) -> dict[str, Any]:
+    """A config file or dict, with dotted key=value overrides applied, validated."""
+    if not overrides:
+        return load_config(config) if not isinstance(config, dict) else validate_config(config)
+    from kit.overrides import apply_overrides
+
+    raw = config if isinstance(config, dict) else read_config_file(config)
+    return validate_config(apply_overrides(raw, overrides))
+
+
+def _print_summary(console: Console, name: str, timings, scores, submission: Path, show_private: bool = False) -> None:
     table = Table(title=f"kit run {name}")
     table.add_column("stage")
     table.add_column("status")
@@ -140,7 +156,6 @@ def _print_summary(console: Console, name: str, timings, scores, submission: Pat
     console.print(table)
     console.print(f"submission: [bold]{submission}[/]")
     if scores:
-        console.print(
-            f"public [bold green]{scores['public']:.4f}[/]  private [bold green]{scores['private']:.4f}[/]  "
-            f"NMI {scores['nmi']:.4f}  ARI {scores['ari']:.4f}"
-        )
+        private = f"private [bold green]{scores['private']:.4f}[/]  " if show_private else ""
+        console.print(f"public [bold green]{scores['public']:.4f}[/]  {private}NMI {scores['nmi']:.4f}  "
+                      f"ARI {scores['ari']:.4f}" + ("" if show_private else "  (private hidden: --private)"))
