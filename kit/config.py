@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
 from kit.errors import ConfigError
+from kit.reduce.registry import _check_type as check_type
+from kit.train.options import check_ranges
+
+NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 SECTIONS = {
     "name": "run name: outputs go to runs/<name>/ (required)",
@@ -55,8 +60,11 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     cfg = dict(cfg)
     if not isinstance(cfg.get("name"), str) or not cfg["name"].strip():
         raise ConfigError("'name' is required and must be a non-empty string")
+    if not NAME.fullmatch(cfg["name"]) or cfg["name"] in (".", ".."):
+        raise ConfigError(f"name must be a plain folder name (letters, digits, . _ -), got {cfg['name']!r}")
     cfg.setdefault("seed", 0)
-    _check_type(cfg["seed"], int, "seed")
+    if isinstance(cfg["seed"], bool) or not isinstance(cfg["seed"], int):
+        raise ConfigError(f"seed must be an integer, got {cfg['seed']!r}")
 
     comp = cfg.get("competition")
     if not isinstance(comp, dict):
@@ -80,6 +88,7 @@ def validate_config(cfg: Any) -> dict[str, Any]:
             if not isinstance(cfg[section], dict):
                 raise ConfigError(f"'{section}' must be a mapping (or omitted)")
             check_signature(cfg[section], _stage_function(section), section)
+            check_ranges(section, cfg[section])
     if cfg.get("finetune") is not None and cfg.get("pretrain") is None:
         raise ConfigError("'finetune' needs a 'pretrain' section (the encoder to finetune)")
 
@@ -145,16 +154,7 @@ def check_signature(options: dict, fn: Callable, where: str) -> None:
     for key, value in options.items():
         default = params[key].default
         if default is not None and value is not None:
-            _check_type(value, type(default), f"{where}.{key}")
-
-
-def _check_type(value: Any, expected: type, where: str) -> None:
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return
-    if expected is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where} must be true or false, got {value!r}")
-    if expected in (int, float, str, bool, dict, list) and not isinstance(value, expected):
-        raise ConfigError(f"{where} must be {expected.__name__}, got {type(value).__name__} {value!r}")
+            check_type(value, default, f"{where}.{key}")
 
 
 def _stage_function(section: str) -> Callable:

@@ -23,7 +23,7 @@ def test_defaults_are_filled():
     [
         ({"clustr": {}}, "did you mean 'cluster'"),
         ({"name": ""}, "'name' is required"),
-        ({"seed": "one"}, "seed must be int"),
+        ({"seed": "one"}, "seed must be an integer"),
         ({"cluster": {"n_clusters": 3}}, "'cluster' section is required"),
         ({"competition": {"make": {"source": {}}}}, "must be a mapping with a 'kind'"),
         ({"competition": {"make": {"source": {"kind": "digits"}, "type": "triples"}}}, "label, binary or pairs"),
@@ -55,3 +55,30 @@ def test_every_shipped_config_validates():
     assert configs, "configs/ should hold at least the default config"
     for path in configs:
         load_config(path)
+
+
+import pytest as _pytest  # noqa: E402
+
+
+@_pytest.mark.parametrize("patch,message", [
+    ({"pretrain": {"epochs": -3}}, "pretrain.epochs must be >= 1"),
+    ({"pretrain": {"epochs": 0}}, "pretrain.epochs must be >= 1"),
+    ({"pretrain": {"batch_size": 0}}, "pretrain.batch_size must be >= 1"),
+    ({"pretrain": {"lr": -1e-3}}, "pretrain.lr must be > 0"),
+    ({"pretrain": {"model_kwargs": {"latent_dim": 0}}}, "latent_dim must be an integer >= 1"),
+    ({"name": "../escape"}, "plain folder name"),
+    ({"name": "/tmp/abs"}, "plain folder name"),
+    ({"name": ".."}, "plain folder name"),
+    ({"seed": True}, "seed must be an integer"),
+    ({"seed": 1.5}, "seed must be an integer"),
+])
+def test_ranges_and_names_validated_at_load(patch, message):
+    from kit.config import validate_config
+    from kit.errors import ConfigError
+
+    cfg = {"name": "ok", "competition": {"dir": "competitions/x"}, "pretrain": {"model": "mlp_ae", "epochs": 2},
+           "cluster": {"method": "kmeans"}}
+    for key, value in patch.items():
+        cfg[key] = {**cfg[key], **value} if isinstance(value, dict) and isinstance(cfg.get(key), dict) else value
+    with _pytest.raises(ConfigError, match=message):
+        validate_config(cfg)

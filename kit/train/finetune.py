@@ -19,6 +19,7 @@ from kit.io import read_json, write_csv, write_json
 from kit.models import load_model
 from kit.models.classifier import Classifier
 from kit.train.augment import check_preset, tensor_augment
+from kit.train.options import check_ranges
 from kit.train.loop import autocast, pick_device, progress_bar, seed_epoch, to_tensor
 
 
@@ -46,6 +47,8 @@ def finetune(
     ``n_classes`` (default: largest label + 1) sizes the head, for competitions where a class has no label.
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
+    check_ranges("finetune", dict(epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
+                                  hidden=hidden, weight_decay=weight_decay))
     check_preset(augment)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(images) or len(labels) < 2:

@@ -18,8 +18,9 @@ from kit.errors import ConfigError, DataError
 from kit.io import write_csv
 from kit.models import create_model, save_model
 from kit.train import distributed, objectives
+from kit.train.options import check_ranges
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
-from kit.train.loop import (autocast, load_checkpoint, pick_device, progress_bar, rng_state, save_checkpoint,
+from kit.train.loop import (autocast, load_checkpoint, pick_device, progress_bar, resumable, rng_state, save_checkpoint,
                            seed_epoch, set_rng_state, to_tensor)
 
 OBJECTIVES = ("reconstruction", "denoising", "simclr")
@@ -52,6 +53,9 @@ def pretrain(
     """Train ``model`` on uint8 NHWC ``images``; returns the model folder."""
     out_dir = Path(out_dir)
     model_kwargs = dict(model_kwargs or {})
+    check_ranges("pretrain", dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                  temperature=temperature, noise_sigma=noise_sigma, rotation_beta=rotation_beta,
+                                  n_clusters=n_clusters, model_kwargs=model_kwargs))
     if objective not in OBJECTIVES:
         raise ConfigError(f"pretrain.objective must be one of {OBJECTIVES}, got {objective!r}")
     check_preset(augment)
@@ -98,11 +102,13 @@ def pretrain(
         try:
             net.load_state_dict(ck["model"])
             heads.load_state_dict(ck["heads"])
-        except RuntimeError as e:
+            opt.load_state_dict(ck["optimizer"])
+            sched.load_state_dict(ck["scheduler"])
+        except (RuntimeError, KeyError, ValueError) as e:
             raise ConfigError(f"{last}: checkpoint does not fit model {model} with {model_kwargs} and objective "
-                              f"{objective} (resume with the options of the interrupted run): {str(e)[:200]}") from None
-        opt.load_state_dict(ck["optimizer"])
-        sched.load_state_dict(ck["scheduler"])
+                              f"{objective} ({str(e).splitlines()[0][:120]}); resume with the options of the "
+                              "interrupted run, or rerun with --force (kit run) / without --resume to start fresh"
+                              ) from None
         for group, base in zip(opt.param_groups, sched.base_lrs):  # the saved LR belongs to the old schedule
             group["lr"] = base * cosine(sched.last_epoch)
         start, rows = ck["epoch"], ck["metrics"]
@@ -119,7 +125,7 @@ def pretrain(
             x = tensor_augment(to_tensor(batch_u8, dev), augment, gen)
         return x.contiguous(memory_format=torch.channels_last) if dev.type == "cuda" else x
 
-    with progress_bar(progress) as bar:
+    with progress_bar(progress) as bar, resumable("pretrain", lambda: len(rows)):
         task = bar.add_task(f"pretrain {model}", total=epochs, completed=start, info="")
         for epoch in range(start, epochs):
             t0 = time.perf_counter()

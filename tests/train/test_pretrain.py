@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from kit.data import load_source
-from kit.errors import ConfigError
+from kit.errors import ConfigError, Interrupted
 from kit.models import load_model
 from kit.paths import FASHION_MNIST_DIR
 from kit.train.pretrain import pretrain
@@ -55,7 +55,7 @@ def test_resume_after_interruption_gives_identical_weights(tmp_path, small, monk
             raise KeyboardInterrupt("killed")
 
     monkeypatch.setattr(mod, "write_csv", crash_after_epoch_2)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="rerun to resume from epoch 3"):
         pretrain(data, tmp_path / "cut", **kw)
     assert not (tmp_path / "cut" / "model.pt").exists()
     monkeypatch.setattr(mod, "write_csv", real_write)
