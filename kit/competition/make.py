@@ -33,11 +33,13 @@ def make_competition(
     n_pairs: int | None = None,
     overwrite: bool = False,
     source_info: dict | str | None = None,
+    make_spec: dict | None = None,
 ) -> Path:
     """Returns the folder. Built in a temporary folder and renamed at the end: never half-written.
 
     ``source_info`` (e.g. the load_source spec) is recorded as competition.json "source" so the folder says
-    where its images came from; by default a summary of the source set.
+    where its images came from; by default a summary of the source set. ``make_spec`` (a config's
+    competition.make) is recorded as "make" so a later run can tell that its spec changed.
     """
     out_dir = Path(out_dir)
     if type not in TYPES:
@@ -103,6 +105,8 @@ def make_competition(
         "n_labeled": int(labeled_mask.sum()), "n_rows": len(rows), "public_fraction": public_fraction, "seed": seed,
         "source": source_info, "groups": groups if type == "binary" else None,
     }
+    if make_spec is not None:
+        meta["make"] = make_spec
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:

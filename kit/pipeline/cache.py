@@ -5,6 +5,7 @@ found there is the remains of a crash and is resumed (pretrain) or rebuilt.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -14,6 +15,18 @@ from typing import Any
 from kit.io import read_json, write_json
 
 MARKER = "stage.json"
+PACKAGE = Path(__file__).resolve().parents[1]
+# The parts of kit each stage's output depends on (beside its config and inputs): editing one of these files
+# reruns that stage and everything downstream of it, and nothing else.
+STAGE_CODE = {
+    "pretrain": ["train", "models", "io.py"],
+    "finetune": ["train", "models", "io.py"],
+    "refine": ["refine", "train", "models", "neighbors.py", "io.py"],
+    "extract": ["train/extract.py", "train/loop.py", "models", "features.py"],
+    "reduce": ["reduce", "features.py", "pipeline/stages.py"],
+    "cluster": ["cluster", "reduce/registry.py", "features.py", "pipeline/stages.py"],
+    "submit": ["submit", "competition", "features.py"],
+}
 
 
 def hash_obj(obj: Any) -> str:
@@ -36,6 +49,25 @@ def folder_digest(folder: str | Path, names: list[str]) -> str:
     return hash_obj({n: file_digest(folder / n) for n in names if (folder / n).exists()})
 
 
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(stage: str) -> str:
+    """kit's version + a hash of the source files ``stage`` runs (STAGE_CODE), so a code fix reruns the stage."""
+    files: list[Path] = []
+    for part in STAGE_CODE.get(stage, ["."]):
+        path = PACKAGE / part
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
+    return hash_obj({"version": _version(), "files": {str(f.relative_to(PACKAGE)): file_digest(f) for f in files}})
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("kit")
+    except Exception:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
 class StageDir:
     """One stage's output folder: runs/<name>/<stage>-<hash>/."""
 
@@ -43,7 +75,8 @@ class StageDir:
         self.stage = stage
         self.config = config
         self.inputs = inputs
-        self.hash = hash_obj({"stage": stage, "config": config, "inputs": inputs})
+        self.code = code_fingerprint(stage)
+        self.hash = hash_obj({"stage": stage, "config": config, "inputs": inputs, "code": self.code})
         self.path = Path(run_dir) / f"{stage}-{self.hash}"
 
     @property
@@ -60,7 +93,7 @@ class StageDir:
     def finish(self, seconds: float, **extra: Any) -> None:
         write_json(
             self.path / MARKER,
-            {"stage": self.stage, "hash": self.hash, "config": self.config, "inputs": self.inputs,
+            {"stage": self.stage, "hash": self.hash, "config": self.config, "inputs": self.inputs, "code": self.code,
              "seconds": round(seconds, 3), **extra},
         )
 

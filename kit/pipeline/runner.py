@@ -16,6 +16,7 @@ from kit.io import read_json, write_json, write_text
 from kit.pipeline import stages
 from kit.pipeline.cache import StageDir, folder_digest, hash_obj
 
+MODEL_FILES = ["model.json", "model.pt"]
 COMPETITION_FILES = ["competition.json", "images.npz", "labeled.csv", "pairs.csv", "sample_submission.csv"]
 
 
@@ -80,12 +81,16 @@ def run_pipeline(
             if model == "finetune":
                 model, upstream = str(fin.path), {"model": fin.hash}
 
-    ext = stage("extract", cfg["extract"], {"competition": comp_hash, **upstream},
+    ext_cfg = cfg["extract"]
+    if model == ext_cfg["model"] and Path(model).is_dir():  # a model folder given by path: hash its content
+        ext_cfg, upstream = {**ext_cfg, "model": "<folder>"}, {"model": folder_digest(model, MODEL_FILES)}
+    ext = stage("extract", ext_cfg, {"competition": comp_hash, **upstream},
                 lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
     red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
-                lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out))
+                lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console))
     clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
-                lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", cfg["cluster"], seed, out))
+                lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", cfg["cluster"], seed, out,
+                                                     console=console))
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash})
     sub = stage("submit", {}, {"cluster": clu.hash},

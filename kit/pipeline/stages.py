@@ -8,14 +8,18 @@ import numpy as np
 
 from kit.errors import ConfigError
 from kit.features import load_clusters, load_features, save_clusters, save_features
+from kit.io import read_json
 
 
 def build_competition(comp_cfg: dict[str, Any], seed: int, console=None) -> Path:
-    """Use the competition folder if it exists, else build it from ``competition.make``."""
+    """Use the competition folder if it exists (and was built from the same spec), else build it from
+    ``competition.make``. A folder built from another spec is an error, not a silent reuse."""
     comp_dir = Path(comp_cfg["dir"])
-    if (comp_dir / "competition.json").exists():
-        return comp_dir
     make = dict(comp_cfg.get("make") or {})
+    spec = {**make, "seed": make.get("seed", seed)} if make else None
+    if (comp_dir / "competition.json").exists():
+        _check_same_spec(comp_dir, spec)
+        return comp_dir
     if not make:
         raise ConfigError(f"competition folder {comp_dir} does not exist and the config has no competition.make to build it")
     from kit.competition import make_competition
@@ -25,7 +29,18 @@ def build_competition(comp_cfg: dict[str, Any], seed: int, console=None) -> Path
         console.print(f"building competition [bold]{comp_dir}[/] from {make['source']}")
     source = load_source(dict(make.pop("source")))
     make.setdefault("seed", seed)
-    return Path(make_competition(source, comp_dir, **make))
+    return Path(make_competition(source, comp_dir, source_info=spec["source"], make_spec=spec, **make))
+
+
+def _check_same_spec(comp_dir: Path, spec: dict | None) -> None:
+    from kit.pipeline.cache import hash_obj
+
+    recorded = read_json(comp_dir / "competition.json").get("make")
+    if spec is None or recorded is None or hash_obj(recorded) == hash_obj(spec):
+        return  # imported or hand-made folders have no spec to compare; a config without make uses what is there
+    changed = sorted(k for k in set(spec) | set(recorded) if hash_obj(spec.get(k)) != hash_obj(recorded.get(k)))
+    raise ConfigError(f"competition folder {comp_dir} was built from another competition.make spec (differs in: "
+                      f"{', '.join(changed)}); delete the folder to rebuild it, or point competition.dir elsewhere")
 
 
 def pretrain_stage(comp, options: dict[str, Any], seed: int, out_dir: Path) -> Path:
@@ -57,39 +72,74 @@ def extract_stage(comp, model: str | Path, options: dict[str, Any], out_dir: Pat
     return extract_features(str(model), comp.images, out_dir / "features.npz", **kwargs)
 
 
-def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Path) -> Path:
-    """Chain the reduction steps; also keep a cheap 2-D PCA view for plots when the result is not 2-D."""
+def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Path, *, out_name: str = "embedding.npz",
+                 view_2d: bool = True, console=None) -> Path:
+    """Chain the reduction steps (`kit run` and `kit reduce` both land here); with ``view_2d`` also keep a cheap
+    2-D PCA view for plots when the result is not 2-D. ``console``: one line at the start, per step and at the end."""
+    import time
+
     from kit.reduce import reduce
 
+    def say(msg: str) -> None:
+        if console is not None:
+            console.print(msg, markup=False, highlight=False)
+
     ids, X = load_features(features_path)
-    Z = reduce(X, steps, seed=seed) if steps else X
-    save_features(out_dir / "embedding.npz", ids, Z)
-    if Z.shape[1] != 2:
+    chain = " -> ".join(str(s.get("method")) for s in steps) if steps else "none (features kept as they are)"
+    say(f"reduce: {chain} on {X.shape[0]} x {X.shape[1]}")
+    t0 = time.perf_counter()
+
+    def on_step(i: int, spec: dict) -> None:
+        say(f"reduce: step {i + 1}/{len(steps)} {spec['method']} (at {time.perf_counter() - t0:.1f}s)")
+
+    Z = reduce(X, steps, seed=seed, on_step=on_step if len(steps) > 1 else None) if steps else X
+    out = save_features(Path(out_dir) / out_name, ids, Z)
+    if view_2d and Z.shape[1] != 2:
         from sklearn.decomposition import PCA
 
         view = PCA(2, random_state=seed).fit_transform(Z) if Z.shape[1] > 2 else np.c_[Z, np.zeros(len(Z))]
-        save_features(out_dir / "embedding_2d.npz", ids, view)
-    return out_dir / "embedding.npz"
+        save_features(Path(out_dir) / "embedding_2d.npz", ids, view)
+    say(f"reduce: done, {Z.shape[0]} x {Z.shape[1]} in {time.perf_counter() - t0:.1f}s")
+    return out
 
 
-def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, out_dir: Path) -> Path:
-    """Cluster every image; map cluster ids to classes with the labeled images when there are any."""
+def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, out_dir: Path, *,
+                  out_name: str = "clusters.npz", mapping: str = "majority", console=None) -> Path:
+    """Cluster every image (`kit run` and `kit cluster` both land here); map cluster ids to classes with the
+    competition's labeled images when there are any. ``comp`` None: no competition, k defaults to 10, no labels."""
+    import time
+
     from kit.cluster import cluster
     from kit.cluster.label_mapping import apply_mapping, map_clusters_to_labels
+    from kit.errors import DataError
+
+    def say(msg: str) -> None:
+        if console is not None:
+            console.print(msg, markup=False, highlight=False)
 
     ids, X = load_features(embedding_path)
     spec = dict(spec)
-    spec.setdefault("n_clusters", default_n_clusters(comp))
+    spec.setdefault("n_clusters", 10 if comp is None else default_n_clusters(comp))
+    say(f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}")
+    t0 = time.perf_counter()
     clusters = cluster(X, spec, seed=seed)
+    _, sizes = np.unique(clusters, return_counts=True)
+    say(f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) in {time.perf_counter() - t0:.1f}s")
     labels = None
     if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
         labels = clusters
-    elif comp.labeled is not None and len(comp.labeled):
+    elif comp is not None and comp.labeled is not None and len(comp.labeled):
         where = {i: n for n, i in enumerate(ids.tolist())}
-        index = np.array([where[i] for i in comp.labeled.ids])
-        mapping = map_clusters_to_labels(clusters, index, comp.labeled.labels, comp.n_classes)
-        labels = apply_mapping(clusters, mapping)
-    return save_clusters(out_dir / "clusters.npz", ids, clusters, labels)
+        missing = [i for i in comp.labeled.ids.tolist() if i not in where]
+        if missing:
+            raise DataError(f"{embedding_path}: labeled image {missing[0]!r} of competition {comp.name!r} has no row "
+                            f"({len(missing)} missing)")
+        index = np.array([where[i] for i in comp.labeled.ids.tolist()], dtype=np.int64)
+        mapped = map_clusters_to_labels(clusters, index, comp.labeled.labels, int(comp.n_classes), method=mapping)
+        labels = apply_mapping(clusters, mapped)
+        agree = float((labels[index] == comp.labeled.labels).mean())
+        say(f"cluster: mapped clusters to classes with {len(index)} labeled images ({agree:.1%} of them agree)")
+    return save_clusters(Path(out_dir) / out_name, ids, clusters, labels)
 
 
 def default_n_clusters(comp) -> int:
