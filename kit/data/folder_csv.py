@@ -25,6 +25,8 @@ def load_folder_csv(folder: str, csv: str, id_column: str = "id", label_column: 
         raise DataError(f"{csv_p}: unreadable CSV ({e})") from None
     if id_column not in df.columns:
         raise DataError(f"{csv_p}: no {id_column!r} column (columns: {list(df.columns)})")
+    if df.empty:
+        raise DataError(f"{csv_p}: no rows; an image set needs at least one image")
     ids = df[id_column].str.strip()
     empty = np.flatnonzero((ids == "").to_numpy())
     if len(empty):

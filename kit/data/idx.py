@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from kit.data.imageset import ImageSet
+from kit.data.npy import to_uint8_nhwc
+from kit.data.values import to_int64_labels
 from kit.errors import DataError
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -37,13 +39,14 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def load_idx(images: str, labels: str | None = None, class_names: list[str] | None = None, prefix: str = "") -> ImageSet:
+    """Non-uint8 IDX pixels follow the npy rules (no wrapping cast); labels must be int64-safe integers."""
     x = read_idx(images)
     if x.ndim != 3:
         raise DataError(f"{images}: expected N,H,W images, got dims {x.shape}")
     y = None
     if labels is not None:
-        y = read_idx(labels).astype(np.int64)
+        y = to_int64_labels(read_idx(labels), labels)
         if y.shape != (len(x),):
             raise DataError(f"{labels}: {y.shape} labels for {len(x)} images in {images}")
     ids = np.array([f"{prefix}{n:05d}" for n in range(len(x))])
-    return ImageSet(ids=ids, images=x.astype(np.uint8), labels=y, class_names=class_names)
+    return ImageSet(ids=ids, images=to_uint8_nhwc(x, images), labels=y, class_names=class_names)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kit.data.values import to_int64_labels
 from kit.errors import DataError
 from kit.io import write_npz
 
@@ -37,7 +38,7 @@ class ImageSet:
             dup = _first_duplicate(self.ids)
             raise DataError(f"duplicate image id {dup!r}")
         if self.labels is not None:
-            self.labels = np.asarray(self.labels).astype(np.int64)
+            self.labels = to_int64_labels(self.labels, "labels")
             if self.labels.shape != (len(images),):
                 raise DataError(f"{len(self.labels)} labels for {len(images)} images")
         if self.class_names is not None:

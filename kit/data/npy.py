@@ -6,20 +6,29 @@ from pathlib import Path
 import numpy as np
 
 from kit.data.imageset import ImageSet
+from kit.data.values import pixels_to_uint8, to_int64_labels
 from kit.errors import DataError
 
 
 def load_npy(x: str, y: str | None = None, ids: str | None = None) -> ImageSet:
+    """Images from ``x``, integer labels from ``y`` (-1 = unknown), string ids from ``ids``.
+
+    ``x`` is N,H,W / N,H,W,C / N,C,H,W (C = 1|3); an empty array is an error, not an empty set. Pixel rules:
+    - uint8: taken as is.
+    - other integers: must lie in [0, 255] and are taken as is (an array of only 0/1 becomes 0/255).
+    - floats, decided per image: values within [0, 1] are multiplied by 255; values within [0, 255]
+      (max above 1) are taken as is; then rounded. Negative values, values above 255, NaN or inf raise a
+      DataError naming the observed range. If some images use [0, 1] and others 0..255, one warning
+      gives the counts (each image still uses its own rule, so one outlier no longer darkens the rest).
+    - complex, bool and non-numeric arrays raise a DataError.
+    Labels must be integers that fit in int64 (integer-valued floats are accepted); anything else is a DataError.
+    """
     images = to_uint8_nhwc(_load(x), x)
     labels = None
     if y is not None:
-        labels = _load(y).reshape(-1)
+        labels = to_int64_labels(_load(y).reshape(-1), y)
         if len(labels) != len(images):
             raise DataError(f"{y}: {len(labels)} labels for {len(images)} images in {x}")
-        if not np.issubdtype(labels.dtype, np.integer):
-            if not np.all(np.equal(np.mod(labels, 1), 0)):
-                raise DataError(f"{y}: labels must be integers")
-        labels = labels.astype(np.int64)
     id_array = _load(ids).astype(str) if ids is not None else np.array([f"{n:05d}" for n in range(len(images))])
     if len(id_array) != len(images):
         raise DataError(f"{ids}: {len(id_array)} ids for {len(images)} images in {x}")
@@ -30,26 +39,17 @@ def load_npy(x: str, y: str | None = None, ids: str | None = None) -> ImageSet:
 
 
 def to_uint8_nhwc(arr: np.ndarray, name: str) -> np.ndarray:
-    """Accept N,H,W / N,H,W,C / N,C,H,W, uint8 or float in [0, 1] (or [0, 255])."""
+    """N,H,W / N,H,W,C / N,C,H,W (C = 1|3) -> uint8 N,H,W,C by the pixel rules documented in :func:`load_npy`."""
+    arr = np.asarray(arr)
+    if arr.size == 0:
+        raise DataError(f"{name}: no images (array shape {arr.shape})")
     if arr.ndim == 4 and arr.shape[1] in (1, 3) and arr.shape[-1] not in (1, 3):
         arr = arr.transpose(0, 2, 3, 1)
     if arr.ndim == 3:
         arr = arr[..., None]
     if arr.ndim != 4 or arr.shape[-1] not in (1, 3):
         raise DataError(f"{name}: expected images shaped N,H,W or N,H,W,C (C=1|3) or N,C,H,W; got {arr.shape}")
-    if arr.dtype == np.uint8:
-        return arr
-    if not np.issubdtype(arr.dtype, np.number):
-        raise DataError(f"{name}: image array has non-numeric dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise DataError(f"{name}: image array contains NaN or inf")
-    lo, hi = arr.min(), arr.max()
-    if lo < 0 or hi > 255:
-        raise DataError(f"{name}: pixel values must lie in [0, 1] or [0, 255], got [{lo:g}, {hi:g}]")
-    if hi <= 1.0:
-        arr = arr * 255.0
-    return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    return pixels_to_uint8(arr, name)
 
 
 def _load(path: str) -> np.ndarray:

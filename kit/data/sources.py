@@ -14,7 +14,7 @@ from kit.data.idx import load_idx
 from kit.data.imageset import ImageSet
 from kit.data.npy import load_npy
 from kit.data.torchvision_source import load_torchvision
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 from kit.paths import shared_data_dir
 
 SOURCES: dict[str, Callable[..., ImageSet]] = {
@@ -56,6 +56,8 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
         valid = [p for p in params if p != "self"] + [c for c in COMMON if c not in params]
         raise ConfigError(f"source {kind}: unknown option(s) {unknown} (valid: {valid})")
     data = fn(**spec)
+    if len(data) == 0:  # every loader refuses this itself; this catches the rest (e.g. an empty saved set)
+        raise DataError(f"source {kind}: 0 images; nothing to cluster")
     if limit:
         data = subsample(data, limit, seed)  # before converting: no work spent on dropped images
     if after:

@@ -5,6 +5,7 @@ import numpy as np
 
 from kit.data.imageset import ImageSet
 from kit.data.npy import to_uint8_nhwc
+from kit.data.values import to_int64_labels
 from kit.errors import DataError
 from kit.paths import cache_dir
 
@@ -31,10 +32,14 @@ def load_torchvision(name: str, train: bool = True, download: bool = False, root
         targets = getattr(ds, "labels", None) if targets is None else targets
         labels = None if targets is None else np.asarray(targets)
     else:  # decode item by item (PIL images or tensors)
+        if len(ds) == 0:
+            raise DataError(f"torchvision {name}: the dataset in {root} has 0 images")
         items = [ds[i] for i in range(len(ds))]
         images = np.stack([np.asarray(img) for img, _ in items])
         labels = np.array([int(t) for _, t in items])
     images = to_uint8_nhwc(images, f"torchvision {name}")
+    if labels is not None:
+        labels = to_int64_labels(labels.reshape(-1), f"torchvision {name} targets")
     classes = list(getattr(ds, "classes", []) or []) or None
     if classes is not None and labels is not None and len(labels) and labels.max() >= len(classes):
         classes = None
