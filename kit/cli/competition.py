@@ -1,4 +1,4 @@
-"""`kit competition`: build a local Kaggle-style competition with a hidden Public/Private solution."""
+"""`kit competition`: build a local Kaggle-style competition (hidden Public/Private solution) or import a download."""
 from pathlib import Path
 
 import typer
@@ -48,6 +48,40 @@ def make(
     path = make_competition(data, out, type, name=name, labels_per_class=labels_per_class,
                             public_fraction=public_fraction, n_images=n_images, groups=group_list, n_pairs=n_pairs,
                             seed=seed, overwrite=overwrite, source_info=info)
+    _show(path)
+
+
+@comp_app.command("import")
+def import_(
+    src: Path = typer.Argument(..., help="Kaggle-style download: image folders or .npy arrays + sample_submission.csv."),
+    out: Path = typer.Option(..., "--out", "-o", help="Competition folder to create."),
+    type: str = typer.Option(None, "--type", help="label | binary | pairs (default: from the sample's columns)."),
+    n_classes: int = typer.Option(None, "--n-classes", help="Number of classes (needed when there are no labels)."),
+    images: list[Path] = typer.Option([], "--images", help="Image folder or .npy array to use, repeatable."),
+    labels: Path = typer.Option(None, "--labels", help="CSV of id,label for the labeled images."),
+    sample: Path = typer.Option(None, "--sample", help="The sample submission CSV."),
+    solution: Path = typer.Option(None, "--solution", help="An id,label,Usage answer file to keep in hidden/."),
+    resize: str = typer.Option(None, "--resize", help='Bring every image to one size, "H,W".'),
+    extras: bool = typer.Option(True, "--extras/--no-extras",
+                                help="Keep images neither in the sample nor labeled (for pretraining)."),
+    name: str = typer.Option(None, help="Competition name (default: the folder name)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+) -> None:
+    """Turn a Kaggle-style download into a competition folder for `kit run` / `kit submit` (no hidden solution).
+
+    Example: kit competition import downloads/my-comp --n-classes 10 -o competitions/my-comp
+    """
+    from kit.competition import import_competition
+    from kit.errors import ConfigError
+
+    size = None
+    if resize:
+        try:
+            size = [int(v) for v in resize.replace("x", ",").split(",")]
+        except ValueError:
+            raise ConfigError(f'--resize must look like "H,W", got {resize!r}') from None
+    path = import_competition(src, out, type=type, n_classes=n_classes, images=images, labels=labels, sample=sample,
+                              solution=solution, resize=size, extras=extras, name=name, overwrite=overwrite)
     _show(path)
 
 

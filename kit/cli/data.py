@@ -49,8 +49,11 @@ def info(path: Path = typer.Argument(..., help="Image set .npz (from `kit data i
     table.add_row("pixel mean", f"{data.images.mean():.1f}")
     names = data.class_names
     table.add_row("classes", f"{data.n_classes}" + (f" ({', '.join(names)})" if names else ""))
-    if data.has_labels:
-        values, counts = np.unique(data.labels, return_counts=True)
+    known = np.zeros(len(data), dtype=bool) if data.labels is None else data.labels >= 0  # -1 = unknown
+    table.add_row("labeled", str(int(known.sum())))
+    table.add_row("unlabeled", str(int((~known).sum())))
+    if known.any():
+        values, counts = np.unique(data.labels[known], return_counts=True)
         label = lambda v: names[v] if names and 0 <= v < len(names) else str(v)  # noqa: E731
         table.add_row("label counts", ", ".join(f"{label(v)}: {c}" for v, c in zip(values, counts)))
     else:

@@ -1,7 +1,12 @@
-"""`kit competition make` / `kit competition info` through the Typer app."""
+"""`kit competition make` / `info` through the Typer app; `import` through the real entry point."""
 import json
+import os
+import subprocess
+import sys
 
+import numpy as np
 import pandas as pd
+from PIL import Image
 from typer.testing import CliRunner
 
 import kit.cli.main  # noqa: F401  registers every command
@@ -57,4 +62,49 @@ def test_make_needs_exactly_one_source_and_sane_groups(tmp_path):
     assert isinstance(res.exception, ConfigError) and "exactly one of --source" in str(res.exception)
     res = invoke("competition", "make", "--source", "digits", "--type", "binary", "--groups", "0,1", "--out", tmp_path / "c")
     assert isinstance(res.exception, ConfigError) and "--groups must be two" in str(res.exception)
+    assert not (tmp_path / "c").exists()
+
+
+def _download(d):
+    """Two image folders and a sample submission, no labels: the usual unlabeled Kaggle clustering download."""
+    for folder, names in (("test", ["a", "b", "c"]), ("train", ["x", "y"])):
+        (d / folder).mkdir(parents=True)
+        for n, name in enumerate(names):
+            Image.fromarray(np.full((4, 4), 40 * n, np.uint8)).save(d / folder / f"{name}.png")
+    pd.DataFrame({"id": ["a.png", "b.png", "c.png"], "label": 0}).to_csv(d / "sample_submission.csv", index=False)
+    return d
+
+
+def kit_cli(*args):
+    env = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1", "COLUMNS": "400"}
+    return subprocess.run([sys.executable, "-m", "kit", *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def test_import_through_the_entry_point(tmp_path):
+    d = _download(tmp_path / "dl")
+    res = kit_cli("competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3", "--name", "kaggle")
+    assert res.returncode == 0, res.stderr
+    comp = load_competition(tmp_path / "c")
+    assert comp.name == "kaggle" and comp.metric == "cluster_accuracy" and len(comp.images) == 5
+    assert comp.submission_ids.tolist() == ["a.png", "b.png", "c.png"] and not comp.solution_path.exists()
+    assert "cluster_accuracy" in res.stderr and "absent" in res.stderr  # the info table of the new folder
+    res = kit_cli("competition", "import", d, "-o", tmp_path / "c2", "--n-classes", "3", "--no-extras",
+                  "--images", d / "test")
+    assert res.returncode == 0, res.stderr
+    assert len(load_competition(tmp_path / "c2").images) == 3
+
+
+def test_import_errors_exit_2_with_one_line(tmp_path):
+    d = _download(tmp_path / "dl")
+    for args, message in [((), "--n-classes is required"),
+                          (("--n-classes", "3", "--resize", "big"), "--resize must look like"),
+                          (("--n-classes", "3", "--labels", "nope.csv"), "--labels nope.csv: no such file")]:
+        res = kit_cli("competition", "import", d, "-o", tmp_path / "c", *args)
+        assert res.returncode == 2, (args, res.stderr)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.stderr, res.stderr
+    (d / "sample_submission.csv").unlink()
+    res = kit_cli("competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "no sample_submission.csv" in res.stderr
     assert not (tmp_path / "c").exists()

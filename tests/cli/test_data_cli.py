@@ -14,7 +14,8 @@ def invoke(*args):
 
 
 def test_every_command_has_help():
-    for cmd in (["data", "ingest"], ["data", "info"], ["competition", "make"], ["competition", "info"], ["score"],
+    for cmd in (["data", "ingest"], ["data", "info"], ["competition", "make"], ["competition", "info"],
+                ["competition", "import"], ["score"],
                 ["submit"], ["run"], ["pretrain"], ["finetune"], ["extract"], ["reduce"], ["cluster"], ["report"]):
         res = invoke(*cmd, "--help")
         assert res.exit_code == 0, (cmd, res.output)
@@ -50,3 +51,21 @@ def test_ingest_errors_are_kit_errors(tmp_path):
     res = invoke("data", "ingest", "npy", "-O", f"x={tmp_path / 'nope.npy'}", "--out", tmp_path / "x.npz")
     assert isinstance(res.exception, DataError) and "nope.npy: no such file" in str(res.exception)
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_info_counts_unknown_labels_apart(tmp_path):
+    labels = np.array([-1, 2, -1, 0, 2, -1, 2])  # -1 = unknown: 3 unlabeled, 4 labeled
+    ImageSet(ids=[f"i{n}" for n in range(7)], images=np.zeros((7, 2, 2, 1), np.uint8), labels=labels,
+             class_names=["a", "b", "c"]).save(tmp_path / "s.npz")
+    res = runner.invoke(app, ["data", "info", str(tmp_path / "s.npz")], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 3}
+    assert rows["images"] == "7" and rows["labeled"] == "4" and rows["unlabeled"] == "3"
+    assert rows["label counts"] == "a: 1, c: 3"  # no "-1" bucket, no class b
+
+
+def test_info_on_an_unlabeled_set(tmp_path):
+    ImageSet(ids=["p", "q"], images=np.zeros((2, 2, 2, 1), np.uint8)).save(tmp_path / "u.npz")
+    res = runner.invoke(app, ["data", "info", str(tmp_path / "u.npz")], terminal_width=200)
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 3}
+    assert rows["labeled"] == "0" and rows["unlabeled"] == "2" and rows["labels"] == "none"
