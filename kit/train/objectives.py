@@ -5,6 +5,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from kit.errors import ConfigError
+from kit.train import distributed
+
 
 def reconstruction(model, x_in: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     z, x_hat = model(x_in)
@@ -28,14 +31,29 @@ def rotation_loss(model, head: nn.Module, x: torch.Tensor, generator=None) -> to
     return F.cross_entropy(head(model.encode(rotated)).float(), k)
 
 
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
-    """SimCLR's normalized-temperature cross-entropy: each view must pick its partner among 2N-1 others."""
-    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
-    sim = z @ z.t() / temperature
-    n = z1.shape[0]
-    sim.fill_diagonal_(float("-inf"))
-    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
-    return F.cross_entropy(sim, targets)
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5, gather: bool | None = None) -> torch.Tensor:
+    """SimCLR's normalized-temperature cross-entropy: each view must pick its partner among 2N-1 others.
+
+    Computed in float32 with autocast off: bf16 similarities divided by a small temperature lose the
+    differences the softmax is about. Under DDP (``gather`` None or True with a process group) the candidates
+    are the 2 x global batch rows of all ranks, gathered with gradients; this rank's 2 x local rows are the
+    anchors, so the mean of the ranks' losses is the NT-Xent of the global batch. Ranks must pass equal sizes.
+    """
+    if not temperature > 0:
+        raise ConfigError(f"pretrain.temperature must be > 0, got {temperature}")
+    if z1.ndim != 2 or z1.shape != z2.shape:
+        raise ConfigError(f"nt_xent needs two N,D projections of equal shape, got {tuple(z1.shape)} and {tuple(z2.shape)}")
+    rank, world = distributed.rank_and_world() if gather is not False else (0, 1)
+    with torch.autocast(z1.device.type, enabled=False):
+        anchors = F.normalize(torch.cat([z1, z2]).float(), dim=1)  # rows 0..n-1 view 1, n..2n-1 view 2
+        candidates = distributed.gather_with_grad(anchors) if world > 1 else anchors  # rank-major blocks of 2n
+        m, half = anchors.shape[0], z1.shape[0]
+        sim = anchors @ candidates.t() / temperature
+        local = torch.arange(m, device=sim.device)
+        self_mask = torch.zeros_like(sim, dtype=torch.bool)
+        self_mask[local, rank * m + local] = True
+        sim = sim.masked_fill(self_mask, float("-inf"))
+        return F.cross_entropy(sim, rank * m + (local + half) % m)
 
 
 def projection_head(latent_dim: int, hidden: int = 512, out: int = 128) -> nn.Module:
@@ -58,6 +76,8 @@ class PretrainObjective(nn.Module):
         if rotation_beta > 0:
             self.heads["rotation"] = nn.Linear(net.latent_dim, 4)
         if objective == "simclr":
+            if not temperature > 0:
+                raise ConfigError(f"pretrain.temperature must be > 0, got {temperature}")
             self.heads["projection"] = projection_head(net.latent_dim)
 
     def forward(self, x: torch.Tensor, x2: torch.Tensor | None = None, generator=None):

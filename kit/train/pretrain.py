@@ -85,7 +85,10 @@ def pretrain(
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
 
-        train_module = DistributedDataParallel(loss_module, device_ids=[dev.index] if dev.type == "cuda" else None)
+        # SimCLR never uses an autoencoder's decoder: DDP must not wait for its gradients
+        unused = objective == "simclr" and getattr(net, "is_autoencoder", False)
+        train_module = DistributedDataParallel(loss_module, device_ids=[dev.index] if dev.type == "cuda" else None,
+                                               find_unused_parameters=unused)
     params = list(net.parameters()) + list(heads.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     # Closed-form cosine over the *current* ``epochs`` (a lambda is not saved in the scheduler state), so resuming

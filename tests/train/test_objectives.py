@@ -35,3 +35,60 @@ def test_nt_xent_prefers_matching_pairs():
     assert matched < shuffled
     # lower temperature sharpens: with matching pairs the loss gets closer to 0
     assert nt_xent(z, z, temperature=0.1) < nt_xent(z, z, temperature=1.0)
+
+
+def _nt_xent_loop(z1, z2, temperature):
+    """Direct definition: for each of the 2N rows, -log softmax of its partner among the 2N-1 other rows."""
+    z = torch.cat([z1, z2]).double()
+    z = z / z.norm(dim=1, keepdim=True)
+    n2, n = len(z), len(z1)
+    total = 0.0
+    for i in range(n2):
+        others = [j for j in range(n2) if j != i]
+        logits = torch.stack([z[i] @ z[j] / temperature for j in others])
+        partner = others.index((i + n) % n2)
+        total = total - torch.log_softmax(logits, 0)[partner]
+    return total / n2
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.5, 1.0])
+def test_nt_xent_matches_per_sample_loop(temperature):
+    g = torch.Generator().manual_seed(3)
+    z1, z2 = torch.randn(5, 7, generator=g), torch.randn(5, 7, generator=g)
+    got = nt_xent(z1, z2, temperature)
+    assert got.dtype == torch.float32
+    assert abs(float(got) - float(_nt_xent_loop(z1, z2, temperature))) < 1e-5
+
+
+def test_nt_xent_is_fp32_under_autocast():
+    g = torch.Generator().manual_seed(4)
+    z1, z2 = torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g)
+    ref = nt_xent(z1, z2, 0.1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = nt_xent(z1, z2, 0.1)
+        lossy = torch.nn.functional.cross_entropy(  # what plain bf16 autocast would have computed
+            (torch.nn.functional.normalize(torch.cat([z1, z2]), dim=1) @ torch.nn.functional.normalize(
+                torch.cat([z1, z2]), dim=1).t() / 0.1).fill_diagonal_(float("-inf")),
+            torch.cat([torch.arange(8, 16), torch.arange(8)]))
+    assert got.dtype == torch.float32
+    assert abs(float(got) - float(ref)) < 1e-6
+    assert abs(float(lossy) - float(ref)) > 1e-6  # the check would catch a bf16 matmul
+
+
+def test_nt_xent_bf16_inputs_get_fp32_gradients():
+    z1 = torch.randn(4, 8, dtype=torch.bfloat16, requires_grad=True)
+    z2 = torch.randn(4, 8, dtype=torch.bfloat16, requires_grad=True)
+    loss = nt_xent(z1, z2)
+    assert loss.dtype == torch.float32
+    loss.backward()
+    assert z1.grad.dtype == torch.bfloat16 and torch.isfinite(z1.grad.float()).all()
+
+
+@pytest.mark.parametrize("kwargs", [dict(temperature=0.0), dict(temperature=-1.0)])
+def test_nt_xent_rejects_bad_temperature(kwargs):
+    from kit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="temperature"):
+        nt_xent(torch.randn(2, 3), torch.randn(2, 3), **kwargs)
+    with pytest.raises(ConfigError, match="temperature"):
+        PretrainObjective(create_model("conv_ae4", 1, 16, latent_dim=8), "simclr", **kwargs)
