@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from kit.errors import DataError
 
@@ -142,13 +141,18 @@ class RunContext:
             return torch.cat([model.encode(to_tensor(images[i:i + 512])).flatten(1)
                               for i in range(0, len(images), 512)]).numpy()
 
-    def true_labels(self, ids: np.ndarray) -> np.ndarray | None:
-        """Analysis only: class per image from the hidden solution plus labeled.csv; -1 where unknown.
-        None for pairs competitions (their solution labels pairs, not images) or without a solution."""
-        if self.comp is None or self.comp.type == "pairs" or not self.comp.solution_path.exists():
+    def reference(self):
+        """Labels to compare against (public solution rows or labeled.csv; never private rows), or None."""
+        from kit.report.reference import reference_labels
+
+        return reference_labels(self.comp)
+
+    def clusters(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids, cluster ids) from the cluster stage's clusters.npz, or None when the run has none."""
+        f = self.stage_file("cluster", "clusters.npz")
+        if f is None:
             return None
-        sol = pd.read_csv(self.comp.solution_path, dtype={"id": str})
-        truth = dict(zip(sol["id"], sol["label"]))
-        if self.comp.labeled is not None:
-            truth.update(zip(self.comp.labeled.ids, self.comp.labeled.labels))
-        return np.array([truth.get(i, -1) for i in np.asarray(ids).astype(str)], dtype=np.int64)
+        from kit.features import load_clusters
+
+        c = load_clusters(f)
+        return c["ids"].astype(str), c["clusters"].astype(np.int64)

@@ -1,4 +1,9 @@
-"""Original vs reconstructed images, and decoded interpolations between two latent codes."""
+"""Original vs reconstructed images, and decoded interpolations between two latent codes.
+
+Reconstructions go through the model's forward (eval mode), not decode(encode(x)): for skip_ae the forward
+passes the encoder's feature maps through the skip connections, and that is the reconstruction it was trained
+on; decode alone runs with zero skips. Interpolation has only codes to decode, so it uses decode.
+"""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -25,11 +30,18 @@ def _show(ax, img: torch.Tensor) -> None:
 
 
 @torch.no_grad()
+def reconstruct(model, x: torch.Tensor) -> torch.Tensor:
+    """The model's own reconstruction: forward in eval mode; autoencoders return (z, x_hat)."""
+    model.eval()
+    out = model(x)
+    return out[1] if isinstance(out, (tuple, list)) else out
+
+
+@torch.no_grad()
 def reconstruction_figure(model, images: np.ndarray, path, n: int = 12) -> str:
     n = min(n, len(images))
-    model.eval()
     x = _to_tensor(images[:n])
-    x_hat = model.decode(model.encode(x))
+    x_hat = reconstruct(model, x)
     per_image = ((x_hat - x) ** 2).flatten(1).mean(1)
     fig, axes = plt.subplots(2, n, figsize=(n * 1.1, 2.7), squeeze=False)
     for i in range(n):
@@ -40,7 +52,8 @@ def reconstruction_figure(model, images: np.ndarray, path, n: int = 12) -> str:
     axes[1, 0].text(0, 1.04, "reconstructed", transform=axes[1, 0].transAxes, fontsize=9)
     fig.tight_layout()
     save_figure(fig, path)
-    return (f"Top: the first {n} competition images; bottom: their reconstructions, per-image MSE below "
+    return (f"Top: the first {n} competition images; bottom: their reconstructions (the model's forward pass, "
+            f"with skip connections where it has them), per-image MSE below "
             f"(mean {float(per_image.mean()):.4f}).")
 
 

@@ -15,7 +15,8 @@ from kit.errors import DataError
 from kit.report import build_report
 from tests.report.conftest import clone_run, copy_competition
 
-FIGURES = ["reconstruction.png", "embedding.png", "curve.png", "interpolation.png", "latent_correlation.png", "anomaly.png"]
+FIGURES = ["confusion.png", "cluster_samples.png", "cluster_sizes.png", "embedding.png", "leaderboard.png",
+           "reconstruction.png", "curve.png", "interpolation.png", "latent_correlation.png", "anomaly.png"]
 
 
 def skipped(text):
@@ -30,6 +31,9 @@ def assert_real_image(path):
 
 def test_full_report(runs, tmp_path):
     _, (a, b, raw) = runs
+    (tmp_path / "submissions").mkdir()  # the cwd's leaderboard is the history figure's default
+    (tmp_path / "submissions" / "leaderboard.csv").write_text(
+        "file,time,public,private,nmi,ari\nsubmissions/a.csv,2026-01-01T10:00:00,0.5,0.4,0.3,0.2\n")
     page = build_report([a, b, raw], tmp_path / "out")
     text = page.read_text()
     assert skipped(text) == [], skipped(text)
@@ -38,7 +42,7 @@ def test_full_report(runs, tmp_path):
         assert_real_image(page.parent / fig)
     assert "(d=8)" in text and "(d=16)" in text  # one correlation point per model
     assert text.count("<tr") == 4  # header + three runs
-    assert "hidden/solution.csv" in text  # the embedding says where its colours come from
+    assert "public rows of hidden/solution.csv" in text  # the embedding says where its colours come from
     noise_auc = float(re.search(r"uniform noise (\d\.\d+)", text).group(1))
     assert noise_auc > 0.9  # a trained AE reconstructs noise far worse than digits
 
@@ -52,7 +56,8 @@ def test_raw_run_skips_model_figures_with_reasons(runs, tmp_path):
     _, (_, _, raw) = runs
     text = build_report([raw], tmp_path / "r").read_text()
     reasons = skipped(text)
-    assert len(reasons) == 5 and sum("no pretrain stage" in r for r in reasons) == 4, reasons
+    assert len(reasons) == 6 and sum("no pretrain stage" in r for r in reasons) == 4, reasons
+    assert any("no leaderboard CSV" in r for r in reasons)
     assert_real_image(tmp_path / "r" / "embedding.png")
     assert not (tmp_path / "r" / "reconstruction.png").exists()
 
@@ -63,8 +68,9 @@ def test_missing_stage_outputs_are_skipped_not_raised(runs, tmp_path):
                     pretrain=tmp_path / "no_model", cluster=tmp_path / "no_cluster")
     text = build_report([run], tmp_path / "out").read_text()
     reasons = skipped(text)
-    assert len(reasons) == 5, reasons
+    assert len(reasons) == 9, reasons
     assert any("no reduce stage output" in r for r in reasons)
+    assert sum("no cluster stage output" in r for r in reasons) == 3  # confusion, samples, sizes
     assert sum("no model.pt" in r for r in reasons) == 3  # reconstruction, interpolation, anomaly
     assert any("metrics.csv not found" in r for r in reasons)
     assert "src='latent_correlation.png'" in text  # extract's latent features are still there
@@ -80,17 +86,19 @@ def test_a_failing_figure_is_reported_and_the_rest_still_drawn(runs, tmp_path):
     run = clone_run(a, tmp_path / "runs" / "bad", reduce=bad_reduce)
     text = build_report([run], tmp_path / "out").read_text()
     reasons = skipped(text)
-    assert len(reasons) == 1 and reasons[0].startswith("failed:"), reasons
+    failed = [r for r in reasons if r.startswith("failed:")]
+    assert len(failed) == 1 and len(reasons) == 2, reasons  # the broken embedding; no leaderboard anywhere
     assert stages["reduce"] != str(bad_reduce)
-    assert text.count("<img ") == 5
+    assert text.count("<img ") == 8
 
 
-def test_no_solution_colours_by_cluster(runs, tmp_path):
+def test_no_solution_compares_with_labeled_images(runs, tmp_path):
     base, (a, _, _) = runs
     comp = copy_competition(base / "comp", tmp_path / "comp", with_solution=False)
     run = clone_run(a, tmp_path / "runs" / "nosol", competition=comp)
     text = build_report([run], tmp_path / "out").read_text()
-    assert "coloured by cluster" in text and "coloured by true class" not in text
+    assert "coloured by submitted cluster" in text
+    assert "reference labels from labeled.csv" in text and "public rows" not in text
     assert_real_image(tmp_path / "out" / "embedding.png")
 
 
@@ -102,7 +110,7 @@ def test_relative_stage_paths_resolve_from_another_cwd(runs, tmp_path, monkeypat
     (a.parent / "relative" / "stages.json").write_text(json.dumps(rel))  # as `kit run` writes them: repo-relative
     monkeypatch.chdir(tmp_path)
     text = build_report([a.parent / "relative"], tmp_path / "out").read_text()
-    assert skipped(text) == [], skipped(text)
+    assert skipped(text) == ["no leaderboard CSV given and no submissions/leaderboard.csv found"], skipped(text)
 
 
 def test_ood_set_with_other_shape_is_skipped(runs, tmp_path):
@@ -136,7 +144,7 @@ def test_cli(runs, tmp_path):
     r = runner.invoke(app, ["report", str(a), str(b), "--out", str(tmp_path / "cli"), "--max-points", "300"])
     assert r.exit_code == 0, r.output
     text = (tmp_path / "cli" / "index.html").read_text()
-    assert "300 of 1797 points" in text and text.count("<img ") == 6
+    assert "300 of 1797 points" in text and text.count("<img ") == 9  # all but the leaderboard history
     r = runner.invoke(app, ["report", str(tmp_path / "missing")])
     assert isinstance(r.exception, DataError) and "not a run folder" in str(r.exception)
 
