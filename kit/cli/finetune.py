@@ -3,6 +3,8 @@ from pathlib import Path
 
 import typer
 
+from rich.markup import escape
+
 from kit.cli.app import app, console
 from kit.cli.pretrain import _section
 
@@ -12,13 +14,16 @@ def finetune_command(
     model_dir: Path = typer.Argument(..., help="Pretrained model folder."),
     competition: Path = typer.Argument(..., help="Competition folder with labeled.csv."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + head)."),
-    config: Path = typer.Option(None, help="YAML file whose `finetune:` section gives the options."),
+    config: Path = typer.Option(None, "--config", help="YAML file whose `finetune:` section gives the options."),
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it too."),
     epochs: int = typer.Option(None),
     lr: float = typer.Option(None),
     seed: int = typer.Option(None),
 ) -> None:
-    """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv)."""
+    """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv).
+
+    Example: kit finetune models/digits_ae competitions/digits_5 --epochs 20 -o models/digits_ft
+    """
     from kit.competition import load_competition
     from kit.errors import DataError
     from kit.train.finetune import finetune
@@ -32,4 +37,4 @@ def finetune_command(
             options[key] = value
     options.setdefault("n_classes", comp.n_classes)
     path = finetune(model_dir, comp.labeled.images, comp.labeled.labels, out, **options)
-    console.print(f"model folder: [bold]{path}[/]")
+    console.print(f"model folder: [bold]{escape(str(path))}[/]")

@@ -1,5 +1,10 @@
-"""Entry point: import every command module (each registers itself) and turn KitError into a clean exit."""
+"""Entry point: import every command module (each registers itself) and turn errors into Click-style exits.
+
+Exit codes: 0 ok, 2 usage error or KitError ("error: <message>", no traceback), 130 Ctrl-C, 1 abort.
+"""
 import sys
+
+from rich.text import Text
 
 from kit.cli.app import app, console
 from kit.errors import KitError
@@ -15,33 +20,54 @@ from kit.cli import (  # noqa: F401,E402
     cluster,
     submit,
     score,
+    leaderboard,
     report,
     run,
+    sweep,
 )
 
+INTERRUPTED = 130
 
-def main() -> None:
+
+def main(args: list[str] | None = None) -> None:
     try:
-        app(standalone_mode=False)
+        rv = app(args=args, prog_name="kit", standalone_mode=False)
     except KitError as e:
-        console.print(f"[bold red]error:[/] {e}")
-        sys.exit(2)
-    except (KeyboardInterrupt,):
-        console.print("[yellow]interrupted[/]")
-        sys.exit(130)
+        code = getattr(e, "exit_code", 2)
+        if code == INTERRUPTED:
+            _say(Text(str(e) or "interrupted", style="yellow"))
+        else:
+            _say(Text.assemble(("error: ", "bold red"), str(e)))
+        sys.exit(code)
+    except KeyboardInterrupt:  # Ctrl-C outside the command (typer turns one inside it into exit code 130)
+        rv = INTERRUPTED
     except SystemExit:
         raise
-    except Exception as e:  # click usage errors etc.
-        import click
+    except Exception as e:  # noqa: BLE001  click usage errors: matched by name, typer vendors its own click
+        sys.exit(_click_exit(e))
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+        if rv == INTERRUPTED:
+            _say(Text("interrupted", style="yellow"))
+        sys.exit(rv)
 
-        # typer >= 0.2x vendors its own click (typer._click): match both by name, not by class
-        names = {cls.__name__ for cls in type(e).__mro__}
-        if isinstance(e, click.exceptions.ClickException) or "ClickException" in names:
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort) or "Abort" in names:
-            sys.exit(1)
-        raise
+
+def _click_exit(e: Exception) -> int:
+    """Show a click/typer exception the way click does (usage, hint, one 'Error:' line); re-raise anything else."""
+    names = {cls.__name__ for cls in type(e).__mro__}
+    if "ClickException" in names:
+        e.show()
+        return int(getattr(e, "exit_code", 2))
+    if "Abort" in names:
+        print("Aborted!", file=sys.stderr)
+        return 1
+    if "Exit" in names and hasattr(e, "exit_code"):
+        return int(e.exit_code)
+    raise e
+
+
+def _say(text: Text) -> None:
+    """One unwrapped line of plain Text: rich markup would swallow '[...]' in messages such as id lists."""
+    console.print(text, soft_wrap=True)
 
 
 if __name__ == "__main__":

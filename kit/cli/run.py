@@ -1,28 +1,38 @@
-"""`kit run CONFIG`: every stage, cached by config hash."""
+"""`kit run CONFIG [KEY=VALUE]...`: every stage, cached by config hash; dotted overrides try a variant."""
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from kit.cli.app import app, console
 
 
 @app.command("run")
 def run_command(
-    config: Path = typer.Argument(..., help="YAML run config (see configs/)."),
-    runs_dir: Path = typer.Option(Path("runs"), help="Where run folders go: <runs-dir>/<name>/<stage>-<hash>/."),
+    config: Path = typer.Argument(..., metavar="CONFIG", help="YAML run config (see configs/)."),
+    overrides: list[str] = typer.Argument(None, metavar="KEY=VALUE", show_default=False,
+                                          help="Dotted config overrides, values as YAML: pretrain.epochs=20 "
+                                               "cluster.method=gmm reduce.0.n_components=20."),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", "--out", "-o",
+                                  help="Where run folders go: <runs-dir>/<name>/<stage>-<hash>/."),
     force: bool = typer.Option(False, "--force", help="Rerun every stage even if cached."),
     leaderboard: bool = typer.Option(True, "--leaderboard/--no-leaderboard", help="Append the score to submissions/leaderboard.csv."),
+    private: bool = typer.Option(False, "--private", help="Also print the private score (hidden by default, as on Kaggle)."),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report into the run folder."),
 ) -> None:
     """Run data -> pretrain -> finetune -> extract -> reduce -> cluster -> submit -> score.
 
     Each stage is skipped when its config and inputs are unchanged; a crashed pretrain resumes from its last checkpoint.
+    The run folder's config.yaml records the config with the overrides applied.
+
+    Example: kit run configs/digits.yaml pretrain.epochs=5 cluster.method=gmm
     """
     from kit.pipeline import run_pipeline
 
-    result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=None if leaderboard else False, console=console)
+    result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=None if leaderboard else False,
+                          overrides=list(overrides or []), show_private=private, console=console)
     if report:
         from kit.report import build_report
 
         html = build_report([result["run_dir"]])
-        console.print(f"report: [bold]{html}[/]")
+        console.print(f"report: [bold]{escape(str(html))}[/]")

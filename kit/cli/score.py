@@ -1,8 +1,9 @@
-"""`kit score`: offline public/private leaderboard for a submission CSV."""
+"""`kit score`: offline public (and, on request, private) leaderboard score of a submission CSV."""
 import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kit.cli.app import app, console
@@ -11,48 +12,61 @@ from kit.cli.app import app, console
 @app.command("score")
 def score(
     submission: Path = typer.Argument(..., help="Submission CSV (id,label in sample_submission order)."),
-    solution: Path = typer.Option(None, help="Hidden solution.csv (default: <competition>/hidden/solution.csv)."),
     competition: Path = typer.Option(
-        None, help="Competition folder (default: the \"competition\" key of <submission>.json or submission.json next to it)."),
-    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), help="Leaderboard log to append to."),
+        None, "--competition", "-c", help="Competition folder; its competition.json gives the metric (default: the "
+        "\"competition\" key of <submission>.json or submission.json next to it)."),
+    solution: Path = typer.Option(None, help="Solution CSV (default: <competition>/hidden/solution.csv)."),
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard", "--out", "-o",
+                                     help="Leaderboard log to append to."),
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     config_hash: str = typer.Option("", help="Config hash recorded with the entry (default: from the submission's .json)."),
+    private: bool = typer.Option(False, "--private", help="Also print the private score (hidden by default, as on Kaggle)."),
 ) -> None:
-    """Validate like Kaggle (header, row count, ids, NaN, label range) and print public/private scores with NMI/ARI.
+    """Validate like Kaggle (header, row count, ids, NaN, label range) and print the public score with NMI/ARI.
+
+    Without a hidden solution the submission is only validated against sample_submission.csv.
 
     Example: kit score submissions/digits.csv --competition competitions/digits
     """
-    from kit.competition import load_competition, score_submission
+    from kit.competition import load_competition, score_submission, validate_submission
     from kit.competition.leaderboard import append_entry, git_commit
     from kit.errors import DataError
 
     meta_path, meta = _submission_meta(submission)
     if competition is None and meta.get("competition"):
         competition = _resolve(meta["competition"], meta_path)
-    if competition is None and solution is None:
-        raise DataError(f"{submission}: pass --competition DIR (or --solution); no submission .json next to it names one")
-    comp = load_competition(competition) if competition is not None else None
-    metric = comp.metric if comp else meta.get("metric")
-    if metric is None:
-        raise DataError("cannot tell the metric from --solution alone: pass --competition")
-    solution = solution or comp.solution_path
-    n_classes = comp.n_classes if comp else meta.get("n_classes")
-    result = score_submission(submission, solution, metric, n_classes=n_classes)
-    table = Table(title=f"{submission.name} ({metric})")
-    for col in ("public", "private", "NMI", "ARI"):
-        table.add_column(col, justify="right")
-    table.add_row(*(f"{result[k]:.4f}" for k in ("public", "private", "nmi", "ari")))
+    if competition is None:
+        raise DataError(f"{submission}: pass --competition DIR (its competition.json gives the metric); "
+                        "no submission .json next to it names one")
+    comp = load_competition(competition)  # the metric is the competition's, never the submission's own claim
+    if solution is None and not comp.solution_path.exists():
+        df = validate_submission(submission, comp)
+        console.print(f"{escape(str(submission))}: valid ({len(df)} rows, type {comp.type}); "
+                      "no offline solution for this competition", soft_wrap=True)
+        return
+    result = score_submission(submission, solution or comp.solution_path, comp.metric, n_classes=comp.n_classes)
+    shown = ["public", *(["private"] if private else []), "nmi", "ari"]
+    table = Table(title=f"{escape(submission.name)} ({comp.metric})")
+    for col in shown:
+        table.add_column(col if col in ("public", "private") else col.upper(), justify="right")
+    table.add_row(*(f"{result[k]:.4f}" for k in shown))
     console.print(table)
-    console.print(f"{result['n_public']} public rows, {result['n_private']} private rows")
+    rows = f"{result['n_public']} public rows" + (f", {result['n_private']} private rows" if private else
+                                                  " (private score hidden: --private)")
+    console.print(rows)
     if not no_leaderboard:
-        append_entry(leaderboard, file=str(submission), public=result["public"], private=result["private"],
-                     nmi=result["nmi"], ari=result["ari"], config_hash=config_hash or meta.get("config_hash", ""),
-                     git_commit=git_commit())
-        console.print(f"appended to {leaderboard}")
+        added = append_entry(leaderboard, file=str(submission), public=result["public"], private=result["private"],
+                             nmi=result["nmi"], ari=result["ari"], config_hash=config_hash or meta.get("config_hash", ""),
+                             git_commit=git_commit())
+        console.print(f"appended to {escape(str(leaderboard))}" if added else
+                      f"already on {escape(str(leaderboard))} (same file, content and config hash)")
 
 
 def _submission_meta(submission: Path) -> tuple[Path | None, dict]:
-    """The JSON written beside a submission by `kit submit`: <name>.json, else submission.json in the same folder."""
+    """The JSON written beside a submission by `kit submit`: <name>.json, else submission.json in the same folder.
+
+    Only its competition folder and config hash are used; the metric always comes from competition.json.
+    """
     from kit.errors import DataError
 
     for path in (submission.with_suffix(".json"), submission.parent / "submission.json"):

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import typer
 
+from rich.markup import escape
+
 from kit.cli.app import app, console
 
 
@@ -13,7 +15,10 @@ def submit_command(
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
     seed: int = typer.Option(None, help="Seed recorded in the metadata."),
 ) -> None:
-    """Write a submission (label / binary / pairs), validated against sample_submission before anything is written."""
+    """Write a submission (label / binary / pairs), validated against sample_submission before anything is written.
+
+    Example: kit submit clusters.npz competitions/digits -o submissions/digits.csv
+    """
     from kit.competition import load_competition
     from kit.features import load_clusters
     from kit.submit import build_submission, write_submission
@@ -22,4 +27,5 @@ def submit_command(
     comp = load_competition(competition)
     df = build_submission(comp, load_clusters(clusters))
     path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))
-    console.print(f"wrote [bold]{path}[/] ({len(df)} rows, type {comp.type}); score it with `kit score {path}`")
+    shown = escape(str(path))
+    console.print(f"wrote [bold]{shown}[/] ({len(df)} rows, type {comp.type}); score it with `kit score {shown}`")

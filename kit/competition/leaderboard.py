@@ -1,16 +1,29 @@
-"""submissions/leaderboard.csv: one row per scored submission, with what produced it."""
+"""submissions/leaderboard.csv: one row per scored submission, with what produced it.
+
+Appends hold an exclusive lock on a sidecar ``<file>.lock`` for the whole read-modify-write, so parallel
+`kit score` / `kit run` processes never lose each other's rows; the rewrite itself is atomic, so a crash never
+truncates the history. A row with the same (file, digest, config_hash) as an earlier one is not added again:
+re-scoring or re-running a cached config leaves the leaderboard as it was.
+"""
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
+from kit.errors import DataError
 from kit.io import write_csv
 from kit.paths import REPO_ROOT
 
-COLUMNS = ["file", "time", "config_hash", "git_commit", "public", "private", "nmi", "ari"]
+COLUMNS = ["file", "time", "config_hash", "digest", "git_commit", "public", "private", "nmi", "ari"]
+IDENTITY = ("file", "digest", "config_hash")
+DEFAULT_PATH = Path("submissions/leaderboard.csv")
 
 
 def git_commit() -> str:
@@ -26,12 +39,79 @@ def git_commit() -> str:
         return ""
 
 
-def append_entry(path: str | Path = "submissions/leaderboard.csv", *, file: str, public: float, private: float,
-                 nmi: float, ari: float, config_hash: str = "", git_commit: str = "", extra: dict | None = None) -> Path:
-    """Rewrite the log with one more row (atomic: a crash never truncates the history)."""
+def file_digest(path: str | Path) -> str:
+    """sha256 of a submission's bytes ('' when the file is not there): same content, same digest."""
+    path = Path(path)
+    if not path.is_file():
+        return ""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Exclusive flock on ``<path>.lock``; the lock file stays (deleting it would race with waiting processes)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def append_entry(path: str | Path = DEFAULT_PATH, *, file: str, public: float, private: float,
+                 nmi: float, ari: float, config_hash: str = "", git_commit: str = "", digest: str | None = None,
+                 extra: dict | None = None) -> bool:
+    """Add one row unless an identical (file, digest, config_hash) row exists; True when a row was added.
+
+    ``digest`` defaults to the sha256 of ``file``'s content.
+    """
     path = Path(path)
     row = {"file": file, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "config_hash": config_hash,
-           "git_commit": git_commit, "public": round(public, 6), "private": round(private, 6),
-           "nmi": round(nmi, 6), "ari": round(ari, 6), **(extra or {})}
-    old = pd.read_csv(path, dtype=str) if path.exists() else pd.DataFrame(columns=COLUMNS)
-    return write_csv(path, pd.concat([old, pd.DataFrame([row]).astype(str)], ignore_index=True))
+           "digest": file_digest(file) if digest is None else digest, "git_commit": git_commit,
+           "public": round(public, 6), "private": round(private, 6), "nmi": round(nmi, 6), "ari": round(ari, 6),
+           **(extra or {})}
+    new = pd.DataFrame([row]).astype(str)
+    with locked(path):
+        old = _read(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+        if _contains(old, new.iloc[0]):
+            return False
+        write_csv(path, pd.concat([old, new], ignore_index=True))
+    return True
+
+
+def read_leaderboard(path: str | Path = DEFAULT_PATH) -> pd.DataFrame:
+    """Entries sorted by public score, best first (ties: earlier first); scores as floats."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no leaderboard yet (score a submission with `kit score` or `kit run`)")
+    df = _read(path)
+    for col in ("public", "private", "nmi", "ari"):
+        if col in df:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    if "public" not in df:
+        raise DataError(f"{path}: not a leaderboard CSV (no 'public' column)")
+    return df.sort_values("public", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=COLUMNS)
+    except Exception as e:  # noqa: BLE001  corrupt or foreign file
+        raise DataError(f"{path}: unreadable leaderboard CSV ({e})") from None
+
+
+def _contains(old: pd.DataFrame, row: pd.Series) -> bool:
+    if old.empty or not all(c in old for c in IDENTITY):
+        return False
+    same = pd.Series(True, index=old.index)
+    for col in IDENTITY:
+        same &= old[col].fillna("") == row[col]
+    return bool(same.any())

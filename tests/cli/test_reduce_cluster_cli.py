@@ -1,4 +1,4 @@
-"""`kit reduce` and `kit cluster` round trip through their files."""
+"""`kit reduce` and `kit cluster` round trip through their files, through the same stage functions as `kit run`."""
 import sys
 import types
 
@@ -12,7 +12,7 @@ import kit.cli.cluster  # noqa: F401  (registers the command)
 import kit.cli.reduce  # noqa: F401
 from kit.cli.app import app
 from kit.data.imageset import ImageSet
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 from kit.features import load_clusters, load_features, save_features
 from kit.metrics import cluster_accuracy
 
@@ -29,7 +29,7 @@ def digits(tmp_path):
 
 
 def invoke(args):
-    result = runner.invoke(app, [str(a) for a in args])
+    result = runner.invoke(app, [str(a) for a in args], terminal_width=200)
     return result
 
 
@@ -85,7 +85,7 @@ def test_competition_labels_map_clusters(tmp_path, digits, monkeypatch):
 
 
 @pytest.mark.parametrize("args,match", [
-    (["reduce", "{feats}", "--step", "umap", "--out", "x.npz"], "unknown method 'umap'"),
+    (["reduce", "{feats}", "--step", "pcaa", "--out", "x.npz"], "unknown method 'pcaa'; did you mean 'pca'"),
     (["reduce", "{feats}", "--step", "pca:n_components", "--out", "x.npz"], "expected key=value"),
     (["reduce", "{feats}", "--out", "x.npz"], "at least one --step"),
     (["cluster", "{feats}", "--method", "kmeans", "--param", "n_inti=3", "--out", "x.npz"], "did you mean 'n_init'"),
@@ -96,3 +96,44 @@ def test_bad_options_raise_config_errors(tmp_path, digits, args, match):
     assert isinstance(r.exception, ConfigError), r.output
     assert match in str(r.exception)
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_cli_and_pipeline_share_the_stage_code(tmp_path, digits):
+    from kit.pipeline.stages import cluster_stage, reduce_stage
+
+    feats, ids, y = digits
+    r = invoke(["reduce", feats, "--step", "standardize", "--step", "pca:n_components=5", "-o", tmp_path / "e.npz"])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "reduce: standardize -> pca on 400 x 64" in out and "reduce: step 2/2 pca" in out
+    assert "reduce: done, 400 x 5 in" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npz", "features.npz"]  # no 2-D view beside --out
+    stage = reduce_stage(feats, [{"method": "standardize"}, {"method": "pca", "n_components": 5}], 0, tmp_path / "s")
+    np.testing.assert_array_equal(load_features(tmp_path / "e.npz")[1], load_features(stage)[1])
+    assert (tmp_path / "s" / "embedding_2d.npz").exists()  # the pipeline keeps a view for plots
+
+    r = invoke(["cluster", tmp_path / "e.npz", "-m", "gmm", "-O", "n_init=2", "-o", tmp_path / "c.npz"])
+    assert r.exit_code == 0, r.output
+    assert "cluster: gmm (k=10) on 400 x 5" in " ".join(r.output.split())  # k=10 without a competition
+    stage = cluster_stage(None, tmp_path / "e.npz", {"method": "gmm", "n_init": 2}, 0, tmp_path / "s")
+    np.testing.assert_array_equal(load_clusters(tmp_path / "c.npz")["clusters"], load_clusters(stage)["clusters"])
+
+
+def test_step_values_are_yaml_lists_too(tmp_path, digits):
+    from kit.cli.reduce import parse_step
+
+    assert parse_step("pca:n_components=5,whiten=true") == {"method": "pca", "n_components": 5, "whiten": True}
+    assert parse_step("x:a=[1, 2],b={c: 3},d=1e-3") == {"method": "x", "a": [1, 2], "b": {"c": 3}, "d": 0.001}
+
+
+def test_labeled_image_without_an_embedding_row_is_a_data_error(tmp_path, digits, monkeypatch):
+    feats, ids, y = digits
+    labeled = ImageSet(ids=np.array(["img_00000", "not_there"]), images=np.zeros((2, 2, 2, 1), np.uint8),
+                       labels=np.array([0, 1]))
+    comp = types.SimpleNamespace(labeled=labeled, n_classes=10, type="label", name="fake")
+    fake = types.ModuleType("kit.competition")
+    fake.load_competition = lambda d: comp
+    monkeypatch.setitem(sys.modules, "kit.competition", fake)
+    r = invoke(["cluster", feats, "--competition", tmp_path, "--mapping", "hungarian", "-o", tmp_path / "c.npz"])
+    assert isinstance(r.exception, DataError) and "labeled image 'not_there'" in str(r.exception)
+    assert not (tmp_path / "c.npz").exists()

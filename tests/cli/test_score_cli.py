@@ -1,4 +1,5 @@
-"""`kit score`: scores, leaderboard, finding the competition, and exit code 2 on a bad submission."""
+"""`kit score`: scores, leaderboard, finding the competition, the competition's own metric, private hidden by
+default, validation only without a hidden solution, and exit code 2 on a bad submission."""
 import json
 import subprocess
 import sys
@@ -36,7 +37,10 @@ def test_score_appends_leaderboard(tmp_path, comp, monkeypatch):
     sub = perfect(comp, tmp_path / "perfect.csv")
     res = invoke("score", sub, "--competition", comp, "--config-hash", "h123")
     assert res.exit_code == 0, res.output
-    assert res.output.count("1.0000") == 4  # public, private, NMI, ARI
+    assert res.output.count("1.0000") == 3  # public, NMI, ARI: private hidden
+    res = invoke("score", sub, "--competition", comp, "--config-hash", "h123", "--private")
+    assert res.exit_code == 0 and res.output.count("1.0000") == 4
+    assert "already on" in res.output  # same file, content and config hash: not appended twice
     lb = pd.read_csv(tmp_path / "submissions" / "leaderboard.csv", dtype={"config_hash": str})
     assert lb["public"].tolist() == [1.0] and lb["private"].tolist() == [1.0] and lb["config_hash"].tolist() == ["h123"]
     res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "other.csv")
@@ -60,6 +64,51 @@ def test_score_without_a_competition_says_what_to_pass(tmp_path, comp):
     sub = perfect(comp, tmp_path / "s.csv")
     res = invoke("score", sub, "--no-leaderboard")
     assert isinstance(res.exception, DataError) and "pass --competition" in str(res.exception)
+    # a solution alone is not enough either: the metric must come from a competition.json
+    (tmp_path / "s.json").write_text(json.dumps({"metric": "cluster_accuracy", "n_classes": 10}))
+    res = invoke("score", sub, "--solution", comp / "hidden" / "solution.csv", "--no-leaderboard")
+    assert isinstance(res.exception, DataError) and "pass --competition" in str(res.exception)
+
+
+def test_metric_comes_from_competition_json_not_the_submission_json(tmp_path, comp):
+    (tmp_path / "run").mkdir()
+    sub = perfect(comp, tmp_path / "run" / "submission.csv")  # relabelled: 1.0 only under cluster_accuracy
+    (tmp_path / "run" / "submission.json").write_text(json.dumps({"competition": str(comp), "metric": "accuracy"}))
+    res = invoke("score", sub, "--no-leaderboard")
+    assert res.exit_code == 0, res.output
+    assert "(cluster_accuracy)" in res.output and res.output.count("1.0000") == 3
+
+
+def test_private_score_hidden_unless_asked(tmp_path, comp):
+    from kit.competition import score_submission
+
+    sol = pd.read_csv(comp / "hidden" / "solution.csv", dtype={"id": str})
+    sol = sol.assign(label=sol["label"].where(sol["Usage"] == "Public", 0))  # right on public rows only
+    sol[["id", "label"]].to_csv(tmp_path / "half.csv", index=False)
+    scores = score_submission(tmp_path / "half.csv", comp / "hidden" / "solution.csv", "cluster_accuracy")
+    assert scores["public"] == 1.0 and scores["private"] < 0.5
+    private = f"{scores['private']:.4f}"
+    res = invoke("score", tmp_path / "half.csv", "--competition", comp, "--no-leaderboard")
+    assert res.exit_code == 0 and private not in res.output and "private score hidden" in res.output
+    res = invoke("score", tmp_path / "half.csv", "--competition", comp, "--no-leaderboard", "--private")
+    assert res.exit_code == 0 and private in res.output
+
+
+def test_without_a_hidden_solution_the_submission_is_only_validated(tmp_path, comp, monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    public = tmp_path / "public_comp"
+    shutil.copytree(comp, public, ignore=shutil.ignore_patterns("hidden"))
+    sub = perfect(comp, tmp_path / "s.csv")
+    res = invoke("score", sub, "--competition", public)
+    assert res.exit_code == 0, res.output
+    assert "no offline solution for this competition" in " ".join(res.output.split())
+    assert "1.0000" not in res.output and not (tmp_path / "submissions").exists()
+    pd.read_csv(sub).iloc[:-1].to_csv(tmp_path / "short.csv", index=False)
+    proc = subprocess.run([sys.executable, "-m", "kit", "score", str(tmp_path / "short.csv"), "--competition",
+                           str(public)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and "expected 300 rows, got 299" in proc.stderr
 
 
 def test_bad_submission_exits_2_with_message(tmp_path, comp, monkeypatch, capsys):
@@ -69,8 +118,9 @@ def test_bad_submission_exits_2_with_message(tmp_path, comp, monkeypatch, capsys
     with pytest.raises(SystemExit) as exit_info:
         kit.cli.main.main()
     assert exit_info.value.code == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "expected 300 rows, got 298; missing ids" in err
+    err = capsys.readouterr().err
+    missing = pd.read_csv(comp / "sample_submission.csv", dtype=str)["id"].iloc[-2:].tolist()
+    assert err == f"error: expected 300 rows, got 298; missing ids (first 2): {missing}\n"  # one line, ids kept
 
 
 def test_bad_submission_exits_2_from_the_real_entry_point(tmp_path, comp):

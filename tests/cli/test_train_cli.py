@@ -88,7 +88,9 @@ def test_errors_exit_2_with_one_line(tmp_path, comps):
     comp, _ = comps
     proc = subprocess.run([sys.executable, "-m", "kit", "pretrain", str(comp), "--out", str(tmp_path / "m"),
                            "--objective", "magic"], capture_output=True, text=True)
-    err = " ".join(proc.stderr.split())  # rich wraps long lines
-    assert proc.returncode == 2 and "objective must be one of" in err and "Traceback" not in err
+    err = proc.stderr
+    assert proc.returncode == 2 and "'magic' is not one of 'reconstruction', 'denoising', 'simclr'" in err
+    assert "Try 'kit pretrain -h' for help." in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists()  # rejected by the option parser, before any work
     res = invoke("extract", tmp_path / "nope", comp, "--out", tmp_path / "f.npz")
     assert isinstance(res.exception, DataError) and "not a model folder" in str(res.exception)

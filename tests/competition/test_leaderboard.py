@@ -1,21 +1,101 @@
-"""Leaderboard log: atomic appends that keep every earlier row and extra columns."""
+"""Leaderboard log: locked, atomic appends that keep every row, extra columns, and no duplicate of an entry."""
 import re
+import subprocess
+import sys
+import time
 
 import pandas as pd
+import pytest
 
-from kit.competition.leaderboard import COLUMNS, append_entry, git_commit
+from kit.competition.leaderboard import COLUMNS, append_entry, file_digest, git_commit, locked, read_leaderboard
+from kit.errors import DataError
+
+SCORES = dict(public=0.5, private=0.25, nmi=0.1, ari=0.2)
 
 
 def test_append_keeps_history_and_extra_columns(tmp_path):
     path = tmp_path / "sub" / "leaderboard.csv"
-    append_entry(path, file="a.csv", public=0.5, private=0.25, nmi=0.1, ari=0.2, config_hash="abc", git_commit="f00")
-    append_entry(path, file="b.csv", public=1.0, private=0.75, nmi=0.3, ari=0.4, extra={"seconds": 12.5})
+    assert append_entry(path, file="a.csv", public=0.5, private=0.25, nmi=0.1, ari=0.2, config_hash="abc", git_commit="f00")
+    assert append_entry(path, file="b.csv", public=1.0, private=0.75, nmi=0.3, ari=0.4, extra={"seconds": 12.5})
     lb = pd.read_csv(path)
     assert list(lb.columns) == COLUMNS + ["seconds"]
     assert lb["file"].tolist() == ["a.csv", "b.csv"] and lb["private"].tolist() == [0.25, 0.75]
     assert lb["config_hash"].iloc[0] == "abc" and pd.isna(lb["seconds"].iloc[0]) and lb["seconds"].iloc[1] == 12.5
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", lb["time"].iloc[1])
-    assert [p.name for p in path.parent.iterdir()] == ["leaderboard.csv"]  # no temp files left
+    # no temp files left; only the lock's sidecar file stays beside the log
+    assert sorted(p.name for p in path.parent.iterdir()) == ["leaderboard.csv", "leaderboard.csv.lock"]
+
+
+def test_same_file_content_and_config_is_not_added_twice(tmp_path):
+    path, sub = tmp_path / "lb.csv", tmp_path / "s.csv"
+    sub.write_text("id,label\na,1\n")
+    assert append_entry(path, file=str(sub), config_hash="h1", **SCORES)
+    assert not append_entry(path, file=str(sub), config_hash="h1", **SCORES)  # a cached re-run
+    assert append_entry(path, file=str(sub), config_hash="h2", **SCORES)  # another config
+    sub.write_text("id,label\na,2\n")
+    assert append_entry(path, file=str(sub), config_hash="h1", **SCORES)  # same name, new content
+    lb = pd.read_csv(path, dtype=str)
+    assert len(lb) == 3 and lb["config_hash"].tolist() == ["h1", "h2", "h1"]
+    assert lb["digest"].iloc[0] != lb["digest"].iloc[2] and lb["digest"].iloc[2] == file_digest(sub)
+    assert re.fullmatch(r"[0-9a-f]{64}", lb["digest"].iloc[0])
+
+
+def test_rows_of_an_older_log_without_digest_are_kept(tmp_path):
+    path = tmp_path / "lb.csv"
+    pd.DataFrame([{"file": "old.csv", "time": "t", "config_hash": "h", "git_commit": "", "public": 0.9,
+                   "private": 0.8, "nmi": 0.1, "ari": 0.1}]).to_csv(path, index=False)
+    assert append_entry(path, file="old.csv", config_hash="h", digest="", **SCORES)
+    lb = read_leaderboard(path)
+    assert lb["file"].tolist() == ["old.csv", "old.csv"] and lb["public"].tolist() == [0.9, 0.5]
+
+
+APPEND = """
+import sys, time
+from pathlib import Path
+from kit.competition.leaderboard import append_entry
+path, start, worker = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+while not start.exists():
+    time.sleep(0.01)
+for i in range(3):
+    append_entry(path, file=f"w{worker}-{i}.csv", public=worker / 10, private=0.0, nmi=0.0, ari=0.0,
+                 config_hash=f"{worker}-{i}")
+"""
+
+
+def test_eight_parallel_writers_keep_all_24_rows(tmp_path):
+    path, start = tmp_path / "lb.csv", tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", APPEND, str(path), str(start), str(w)]) for w in range(8)]
+    time.sleep(0.5)
+    start.touch()  # all of them start appending together
+    assert [p.wait(timeout=300) for p in procs] == [0] * 8
+    lb = pd.read_csv(path, dtype=str)
+    assert len(lb) == 24
+    assert sorted(lb["file"]) == sorted(f"w{w}-{i}.csv" for w in range(8) for i in range(3))
+
+
+def test_append_waits_for_the_lock(tmp_path):
+    path, started = tmp_path / "lb.csv", tmp_path / "started"
+    code = ("import sys; from pathlib import Path; from kit.competition.leaderboard import append_entry; "
+            "Path(sys.argv[2]).touch(); "
+            "append_entry(sys.argv[1], file='x.csv', public=1.0, private=1.0, nmi=1.0, ari=1.0)")
+    with locked(path):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(started)])
+        while not started.exists() and proc.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert not path.exists()  # the writer is blocked while we hold the lock
+        assert proc.poll() is None
+    assert proc.wait(timeout=120) == 0
+    assert pd.read_csv(path)["file"].tolist() == ["x.csv"]
+
+
+def test_read_sorts_by_public_score(tmp_path):
+    path = tmp_path / "lb.csv"
+    for name, public in (("a", 0.3), ("b", 0.9), ("c", 0.6)):
+        append_entry(path, file=name, public=public, private=0.0, nmi=0.0, ari=0.0, digest="")
+    assert read_leaderboard(path)["file"].tolist() == ["b", "c", "a"]
+    with pytest.raises(DataError, match="no leaderboard yet"):
+        read_leaderboard(tmp_path / "none.csv")
 
 
 def test_git_commit_is_short_hash_or_empty():

@@ -1,0 +1,50 @@
+"""Fixed choices of CLI options as enums, so --help lists them and a bad value fails before any work (exit 2).
+
+The values mirror the library's own lists (tests/cli/test_choices.py keeps them in sync); they are spelled out
+here because importing kit.cluster or torch just to build --help would make every `kit` call seconds slower.
+"""
+from enum import Enum
+
+
+class Objective(str, Enum):
+    reconstruction = "reconstruction"
+    denoising = "denoising"
+    simclr = "simclr"
+
+
+class Augment(str, Enum):
+    none = "none"
+    light = "light"
+    heavy = "heavy"
+    strong = "strong"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class FeatureKind(str, Enum):
+    latent = "latent"
+    logits = "logits"
+
+
+class LabelMapping(str, Enum):
+    majority = "majority"
+    hungarian = "hungarian"
+
+
+class CompetitionType(str, Enum):
+    label = "label"
+    binary = "binary"
+    pairs = "pairs"
+
+
+CLUSTER_METHODS = ("agglomerative", "argmax", "ekmeans", "ensemble", "gmm", "kmeans", "spectral")
+ClusterMethod = Enum("ClusterMethod", {name: name for name in CLUSTER_METHODS}, type=str)
+
+
+def value(choice) -> str | None:
+    """The plain string of an enum member (None stays None), for library functions that take strings."""
+    return None if choice is None else getattr(choice, "value", choice)

@@ -1,0 +1,89 @@
+"""`kit run CONFIG KEY=VALUE...`: overrides reach the recorded config and the stage hashes, --private shows the
+private score, stages print progress lines, and a cached re-run adds no leaderboard duplicate."""
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import kit.cli.main  # noqa: F401  registers every command
+from kit.cli.app import app
+from kit.errors import ConfigError
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = {
+        "name": "digits",
+        "seed": 0,
+        "competition": {"dir": str(tmp_path / "competitions" / "digits"),
+                        "make": {"source": {"kind": "digits"}, "type": "label", "public_fraction": 0.3}},
+        "pretrain": {"model": "mlp_ae", "model_kwargs": {"latent_dim": 8}, "epochs": 3, "batch_size": 256},
+        "reduce": [{"method": "pca", "n_components": 6}],
+        "cluster": {"method": "kmeans", "n_clusters": 10},
+        "submit": {"copy_to": str(tmp_path / "submissions" / "digits.csv")},
+    }
+    path = tmp_path / "digits.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return tmp_path, path
+
+
+def run(*args):
+    return runner.invoke(app, ["run", *map(str, args)], terminal_width=200)
+
+
+def stage_dirs(root):
+    return json.loads((root / "runs" / "digits" / "stages.json").read_text())
+
+
+def test_overrides_reach_config_yaml_and_stage_hashes(setup):
+    root, cfg = setup
+    res = run(cfg, "pretrain.epochs=1", "cluster.method=gmm", "reduce.0.n_components=4", "--runs-dir", root / "runs",
+              "--no-leaderboard")
+    assert res.exit_code == 0, res.output
+    recorded = yaml.safe_load((root / "runs" / "digits" / "config.yaml").read_text())
+    assert recorded["pretrain"]["epochs"] == 1 and recorded["cluster"]["method"] == "gmm"
+    assert recorded["reduce"] == [{"method": "pca", "n_components": 4}]
+    assert yaml.safe_load(cfg.read_text())["pretrain"]["epochs"] == 3  # the file is untouched
+    first = stage_dirs(root)
+    assert len(pd.read_csv(Path(first["pretrain"]) / "metrics.csv")) == 1  # pretrain.epochs=1 was used
+
+    res = run(cfg, "pretrain.epochs=1", "cluster.method=kmeans", "reduce.0.n_components=4", "--runs-dir",
+              root / "runs", "--no-leaderboard")
+    assert res.exit_code == 0, res.output
+    second = stage_dirs(root)
+    # only the overridden stage (and what follows it) gets a new hash
+    assert {k for k in first if first[k] != second[k]} == {"cluster", "submit"}
+    assert yaml.safe_load((root / "runs" / "digits" / "config.yaml").read_text())["cluster"]["method"] == "kmeans"
+
+
+def test_private_score_only_with_private_and_no_duplicate_on_cached_rerun(setup):
+    root, cfg = setup
+    res = run(cfg, "pretrain.epochs=1", "--runs-dir", root / "runs")
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "public" in out and "private hidden" in out
+    scores = json.loads((root / "submissions" / "digits.json").read_text())["scores"]
+    assert f"private {scores['private']:.4f}" not in out
+    # stages say when they start and end: method, N and seconds
+    assert "reduce: pca on 1797 x 8" in out and "reduce: done, 1797 x 6 in" in out
+    assert "cluster: kmeans (k=10) on 1797 x 6" in out and "cluster: done, 10 clusters" in out
+
+    res = run(cfg, "pretrain.epochs=1", "--runs-dir", root / "runs", "--private")
+    assert res.exit_code == 0, res.output
+    assert f"private {scores['private']:.4f}" in " ".join(res.output.split())
+    assert "reduce:" not in res.output  # everything cached
+    lb = pd.read_csv(root / "submissions" / "leaderboard.csv")
+    assert len(lb) == 1  # the cached re-run scored the same file, content and config: no second row
+
+
+def test_unknown_override_key_fails_before_any_work(setup):
+    root, cfg = setup
+    res = run(cfg, "pretrain.epochz=1", "--runs-dir", root / "runs")
+    assert isinstance(res.exception, ConfigError) and "did you mean 'epochs'" in str(res.exception)
+    assert not (root / "runs").exists()
