@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from kit.errors import ConfigError
 from kit.models.layers import AutoEncoder, conv_bn_act, resize, up_block, working_size
 from kit.models.registry import register_model
 
@@ -26,7 +27,8 @@ class ConvAutoEncoder(AutoEncoder):
         flat = chans[-1] * self.grid[1] * self.grid[2]
         self.latent_dim = int(latent_dim or flat)
         if not 1 <= self.latent_dim <= 4096:
-            raise ValueError(f"latent_dim must be in 1..4096, got {latent_dim}")
+            hint = "" if latent_dim else f" (the flattened code is {flat}-d at depth {depth}: set latent_dim or depth)"
+            raise ConfigError(f"latent_dim must be in 1..4096, got {self.latent_dim}{hint}")
         self.to_latent = nn.Identity() if self.latent_dim == flat else nn.Linear(flat, self.latent_dim)
         self.from_latent = nn.Identity() if self.latent_dim == flat else nn.Sequential(nn.Linear(self.latent_dim, flat), nn.LeakyReLU(0.2))
         ups, rev = [], chans[::-1] + [chans[0]]
@@ -42,11 +44,26 @@ class ConvAutoEncoder(AutoEncoder):
         return torch.sigmoid(resize(self.decoder(h), self.image_size))
 
 
+# Conv blocks a registered factory accepts: at least two poolings (else the flat code is huge), at most six
+# (a 28px image is already resized up to 64px working size there).
+DEPTHS = range(2, 7)
+
+
+def _check_depth(name: str, depth: int) -> int:
+    if isinstance(depth, bool) or depth not in DEPTHS:
+        raise ConfigError(f"{name}: depth (conv blocks) must be {DEPTHS.start}..{DEPTHS.stop - 1}, got {depth!r}")
+    return depth
+
+
 @register_model("conv_ae4")
-def conv_ae4(in_channels=1, image_size=28, latent_dim: int | None = None, width: int = 32) -> ConvAutoEncoder:
-    return ConvAutoEncoder(in_channels, image_size, depth=4, width=width, latent_dim=latent_dim)
+def conv_ae4(in_channels=1, image_size=28, latent_dim: int | None = None, width: int = 32,
+             depth: int = 4) -> ConvAutoEncoder:
+    """``depth`` overrides the number of conv blocks (the name keeps the default)."""
+    return ConvAutoEncoder(in_channels, image_size, depth=_check_depth("conv_ae4", depth), width=width,
+                           latent_dim=latent_dim)
 
 
 @register_model("conv_ae5")
-def conv_ae5(in_channels=1, image_size=28, latent_dim: int = 256, width: int = 32) -> ConvAutoEncoder:
-    return ConvAutoEncoder(in_channels, image_size, depth=5, width=width, latent_dim=latent_dim)
+def conv_ae5(in_channels=1, image_size=28, latent_dim: int = 256, width: int = 32, depth: int = 5) -> ConvAutoEncoder:
+    return ConvAutoEncoder(in_channels, image_size, depth=_check_depth("conv_ae5", depth), width=width,
+                           latent_dim=latent_dim)

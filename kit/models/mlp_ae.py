@@ -4,8 +4,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from kit.errors import ConfigError
 from kit.models.layers import AutoEncoder
 from kit.models.registry import register_model
+
+# Hidden widths by depth: each layer halves the previous one. depth 2 is the historical default (512, 256).
+WIDTHS = (512, 256, 128)
+DEPTHS = (1, 2, 3)
 
 
 class MLPAutoEncoder(AutoEncoder):
@@ -30,6 +35,18 @@ class MLPAutoEncoder(AutoEncoder):
         return torch.sigmoid(self.decoder(z)).view(-1, self.in_channels, self.image_size, self.image_size)
 
 
+def hidden_widths(hidden: list | None, depth: int | None) -> tuple:
+    """``hidden`` as given, or the first ``depth`` of WIDTHS; depth is how a sweep varies capacity with one int."""
+    if depth is not None and (isinstance(depth, bool) or depth not in DEPTHS):
+        raise ConfigError(f"mlp_ae: depth must be one of {list(DEPTHS)}, got {depth!r}")
+    if hidden:
+        if depth is not None and len(hidden) != depth:
+            raise ConfigError(f"mlp_ae: depth={depth} but hidden={list(hidden)} has {len(hidden)} layers; set one of them")
+        return tuple(hidden)
+    return WIDTHS[:2 if depth is None else depth]
+
+
 @register_model("mlp_ae")
-def mlp_ae(in_channels=1, image_size=28, latent_dim: int = 32, hidden: list | None = None) -> MLPAutoEncoder:
-    return MLPAutoEncoder(in_channels, image_size, latent_dim, tuple(hidden or (512, 256)))
+def mlp_ae(in_channels=1, image_size=28, latent_dim: int = 32, hidden: list | None = None,
+           depth: int | None = None) -> MLPAutoEncoder:
+    return MLPAutoEncoder(in_channels, image_size, latent_dim, hidden_widths(hidden, depth))
