@@ -4,7 +4,7 @@
     cluster(X, {"method": "ensemble", "combine": "consensus", "n_clusters": 10,
                 "members": [{"method": "kmeans"}, {"method": "kmeans"}, {"method": "gmm"}]})
 
-Methods: kmeans, ekmeans, gmm, spectral, agglomerative, ensemble, argmax (class logits -> class). Unknown methods or keys raise ConfigError.
+Methods: kmeans (backend: sklearn | faiss), ekmeans, gmm, spectral, agglomerative, ensemble, argmax (class logits -> class). Unknown methods or keys raise ConfigError.
 """
 from __future__ import annotations
 

@@ -20,8 +20,14 @@ class ArgmaxClusterer(ClusterMixin, BaseEstimator):
         if self.n_clusters is not None and X.shape[1] != self.n_clusters:
             raise DataError(f"cluster.argmax: features have {X.shape[1]} columns but n_clusters is {self.n_clusters}; "
                             "use extract kind: logits from a finetuned model and no reduce steps")
+        if len(X) == 0 or X.shape[1] == 0:
+            raise DataError(f"cluster.argmax: input must be a non-empty (N, n_classes) array, got shape {X.shape}")
+        self.n_features_ = X.shape[1]
         self.labels_ = X.argmax(1).astype(np.int64)
         return self
 
     def predict(self, X) -> np.ndarray:
-        return np.asarray(X).argmax(1).astype(np.int64)
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features_:
+            raise DataError(f"cluster.argmax: predict needs (N, {self.n_features_}) logits, got shape {X.shape}")
+        return X.argmax(1).astype(np.int64)

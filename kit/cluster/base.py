@@ -18,11 +18,20 @@ class Clusterer(ClusterMixin, BaseEstimator):
     def _check_params(self) -> None:
         pass
 
-    def _data(self, X) -> np.ndarray:
-        X = _as_data(X)
+    def _data(self, X, dtype=np.float64) -> np.ndarray:
+        """Training input: a finite (N, D) array with at least n_clusters rows (checked before any library call)."""
+        X = _as_data(X, self.name, dtype)
         n_clusters = getattr(self, "n_clusters", None)
         if n_clusters is not None and len(X) < n_clusters:
             raise DataError(f"cluster.{self.name}: {len(X)} points for {n_clusters} clusters")
+        return X
+
+    def _new_data(self, X, dtype=np.float64) -> np.ndarray:
+        """``predict`` input: any number of rows, with the feature count seen in fit."""
+        X = _as_data(X, self.name, dtype)
+        d = getattr(self, "n_features_", None)
+        if d is not None and X.shape[1] != d:
+            raise DataError(f"cluster.{self.name}: predict got {X.shape[1]} features, fit had {d}")
         return X
 
     def fit_predict(self, X, y=None) -> np.ndarray:
@@ -37,6 +46,7 @@ class SubsampleClusterer(Clusterer):
     def fit(self, X, y=None):
         self._check_params()
         X = self._data(X)
+        self.n_features_ = X.shape[1]
         self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
         Xf = X[self.fit_index_]
         sub_labels = np.asarray(self._fit_subsample(Xf), dtype=np.int64)
@@ -50,4 +60,4 @@ class SubsampleClusterer(Clusterer):
         return self
 
     def predict(self, X) -> np.ndarray:
-        return chunked(self.assigner_.predict, _as_data(X)).astype(np.int64)
+        return chunked(self.assigner_.predict, self._new_data(X)).astype(np.int64)

@@ -53,7 +53,7 @@ class EquilibriumKMeans(ClusterMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         self._check_params()
-        X = _as_data(X)
+        X = _as_data(X, "ekmeans")
         if len(X) < self.n_clusters:
             raise DataError(f"cluster.ekmeans: {len(X)} points for {self.n_clusters} clusters")
         sq_to_mean = ((X - X.mean(0)) ** 2).sum(1).mean()
@@ -83,7 +83,9 @@ class EquilibriumKMeans(ClusterMixin, BaseEstimator):
         for n_iter in range(1, self.max_iter + 1):
             num, den, abs_den, _ = _weighted_sums(X, x_sq, centers, self.alpha_)
             # Guard: a centroid whose weights cancel (or underflow) keeps its previous position instead of NaN/inf.
-            ok = np.abs(den) > 1e-10 * np.maximum(abs_den, np.finfo(float).tiny)
+            # So does one whose weights sum below zero (mostly repelled, far from every point): num / den is then
+            # a stationary point of a locally concave objective, a jump away from the data rather than a descent.
+            ok = den > 1e-10 * np.maximum(abs_den, np.finfo(float).tiny)
             new = centers.copy()
             new[ok] = num[ok] / den[ok, None]
             new[~np.isfinite(new).all(1)] = centers[~np.isfinite(new).all(1)]
@@ -95,7 +97,9 @@ class EquilibriumKMeans(ClusterMixin, BaseEstimator):
         return centers, n_iter, objective, weights
 
     def predict(self, X) -> np.ndarray:
-        X = _as_data(X)
+        X = _as_data(X, "ekmeans")
+        if X.shape[1] != self.cluster_centers_.shape[1]:
+            raise DataError(f"cluster.ekmeans: predict got {X.shape[1]} features, fit had {self.cluster_centers_.shape[1]}")
         out = np.empty(len(X), dtype=np.int64)
         c_sq = (self.cluster_centers_ ** 2).sum(1)
         for i in range(0, len(X), CHUNK):
@@ -139,10 +143,14 @@ def _sq_dist(X, x_sq, centers, c_sq):
     return np.maximum(x_sq[:, None] - 2.0 * X @ centers.T + c_sq[None, :], 0.0)
 
 
-def _as_data(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or len(X) == 0:
-        raise DataError(f"cluster: input must be a non-empty (N, D) array, got shape {X.shape}")
+def _as_data(X, name: str | None = None, dtype=np.float64) -> np.ndarray:
+    where = f"cluster.{name}" if name else "cluster"
+    try:
+        X = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: input must be a numeric (N, D) array") from None
+    if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
+        raise DataError(f"{where}: input must be a non-empty (N, D) array, got shape {X.shape}")
     if not np.isfinite(X).all():
-        raise DataError("cluster: input contains NaN or inf")
+        raise DataError(f"{where}: input contains NaN or inf")
     return X

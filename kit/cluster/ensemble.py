@@ -127,6 +127,7 @@ class _Ensemble(Clusterer):
     def fit(self, X, y=None):
         self._check_params()
         X = self._data(X)
+        self.n_features_ = X.shape[1]
         self.member_labels_ = [np.asarray(m.fit_predict(X), dtype=np.int64) for m in self._member_estimators()]
         self.labels_ = self._combine(self.member_labels_)
         ids = np.unique(self.labels_)
@@ -135,7 +136,7 @@ class _Ensemble(Clusterer):
         return self
 
     def predict(self, X) -> np.ndarray:
-        return self._center_ids[pairwise_distances_argmin(self._data(X), self.cluster_centers_)]
+        return self._center_ids[pairwise_distances_argmin(self._new_data(X), self.cluster_centers_)]
 
 
 class VotingEnsemble(_Ensemble):

@@ -28,6 +28,7 @@ class GMMClusterer(Clusterer):
     def fit(self, X, y=None):
         self._check_params()
         X = self._data(X)
+        self.n_features_ = X.shape[1]
         self.gmm_ = GaussianMixture(self.n_clusters, covariance_type=self.covariance_type, n_init=self.n_init,
                                     max_iter=self.max_iter, reg_covar=self.reg_covar,
                                     random_state=self.random_state).fit(X)
@@ -36,4 +37,4 @@ class GMMClusterer(Clusterer):
         return self
 
     def predict(self, X) -> np.ndarray:
-        return self.gmm_.predict(self._data(X)).astype(np.int64)
+        return self.gmm_.predict(self._new_data(X)).astype(np.int64)

@@ -2,7 +2,7 @@
 
     reduce(X, [{"method": "pca", "n_components": 50}, {"method": "tsne", "n_components": 2}], seed=0)
 
-Methods: standardize, l2norm, pca, kernel_pca, tsne, spectral, lle. Unknown methods or keys raise ConfigError.
+Methods: standardize, l2norm, pca, kernel_pca, tsne, umap, spectral, lle. Unknown methods or keys raise ConfigError.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from kit.reduce.registry import Registry
 from kit.reduce.scaling import L2Normalize, Standardize
 from kit.reduce.spectral import SpectralReducer
 from kit.reduce.tsne import TSNEReducer
+from kit.reduce.umap import UMAPReducer
 from kit.errors import ConfigError
 
 REDUCERS = Registry("reduce")
@@ -26,6 +27,7 @@ for _name, _cls in {
     "pca": PCAReducer,
     "kernel_pca": KernelPCAReducer,
     "tsne": TSNEReducer,
+    "umap": UMAPReducer,
     "spectral": SpectralReducer,
     "lle": LLEReducer,
 }.items():
@@ -53,4 +55,4 @@ def reduce(X, steps: list[dict[str, Any]], seed: int = 0,
 
 
 __all__ = ["REDUCERS", "create_reducer", "reduce", "PCAReducer", "KernelPCAReducer", "TSNEReducer",
-           "SpectralReducer", "LLEReducer", "Standardize", "L2Normalize"]
+           "UMAPReducer", "SpectralReducer", "LLEReducer", "Standardize", "L2Normalize"]

@@ -35,6 +35,7 @@ class LLEReducer(Reducer):
         X = self._validate_X(X)
         self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
         Xf = X[self.fit_index_]
+        self._check_components(Xf, self.n_components, limit=Xf.shape[1])  # LLE cannot add dimensions
         require(len(Xf) > self.n_neighbors, "reduce.lle.n_neighbors", f"must be < the number of points ({len(Xf)})")
         self.lle_ = LocallyLinearEmbedding(n_neighbors=self.n_neighbors, n_components=self.n_components,
                                            method=self.method, reg=self.reg, random_state=self.random_state).fit(Xf)

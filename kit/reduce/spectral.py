@@ -40,7 +40,8 @@ class SpectralReducer(Reducer):
         X = self._validate_X(X)
         self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
         Xf = X[self.fit_index_]
-        self._check_components(Xf, self.n_components, limit=len(Xf) - 1)
+        # the embedding drops the constant first eigenvector, so it needs n_components + 1 < N of them
+        self._check_components(Xf, self.n_components, limit=len(Xf) - 2)
         emb = SpectralEmbedding(self.n_components, affinity="nearest_neighbors", n_neighbors=self.n_neighbors,
                                 random_state=self.random_state).fit_transform(Xf)
         self.embedding_ = emb

@@ -1,9 +1,12 @@
 """openTSNE t-SNE: FFT-accelerated gradients make 70k points feasible on a laptop CPU."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from openTSNE import TSNE
 
+from kit.errors import ConfigError, DataError
 from kit.reduce.base import Reducer
 from kit.reduce.registry import choice, require
 
@@ -53,13 +56,28 @@ class TSNEReducer(Reducer):
             return self.negative_gradient_method
         return "fft" if self.n_components <= 2 else "bh"
 
+    def _check_data(self, X: np.ndarray) -> None:
+        """Inputs that make openTSNE crash (segfault on identical rows, IndexError on 1 row) or silently change the
+        requested perplexity fail here, before any work."""
+        n, d = X.shape
+        if n < 2:
+            raise DataError(f"reduce.tsne: needs at least 2 points, got {n}")
+        if not np.ptp(X, axis=0).any():
+            raise DataError(f"reduce.tsne: all {n} points are identical (constant features); nothing to embed")
+        needed = math.ceil(3 * self.perplexity) + 1  # openTSNE wants 3 * perplexity <= N - 1 or lowers it
+        if n < needed:
+            raise ConfigError(f"reduce.tsne.perplexity={self.perplexity} needs at least {needed} points "
+                              f"(3 * perplexity + 1), got {n}; lower perplexity")
+        if self.initialization == "pca" and d < self.n_components:
+            raise ConfigError(f"reduce.tsne.initialization=pca needs at least n_components={self.n_components} "
+                              f"features, got {d}; use initialization: random")
+
     def fit(self, X, y=None):
         self._check_params()
         X = np.ascontiguousarray(self._validate_X(X))
-        # perplexity needs 3 * perplexity neighbours; openTSNE lowers it with a warning, we do it quietly.
-        perplexity = min(float(self.perplexity), max((len(X) - 1) / 3.0, 1.0))
+        self._check_data(X)
         tsne = TSNE(
-            n_components=self.n_components, perplexity=perplexity, n_iter=self.n_iter,
+            n_components=self.n_components, perplexity=float(self.perplexity), n_iter=self.n_iter,
             early_exaggeration_iter=self.early_exaggeration_iter, exaggeration=self.exaggeration,
             learning_rate="auto" if self.learning_rate is None else self.learning_rate,
             initialization=self.initialization, metric=self.metric,

@@ -88,10 +88,57 @@ def test_seeded_runs_repeat_and_spec_builds_it():
     assert isinstance(a, EquilibriumKMeans) and a.fit(X) is a
 
 
-def test_70k_points_is_fast():
-    import time
+@pytest.mark.parametrize("alpha", [0.05, 0.5, 3.0])
+def test_matches_sklekmeans_library(alpha):
+    """Same data, init, alpha and iteration count as the reference implementation of the EKM paper's authors."""
+    from sklekmeans import EKMeans
 
-    X = np.random.default_rng(0).normal(size=(70_000, 10))
-    t0 = time.perf_counter()
-    EquilibriumKMeans(10, max_iter=20, tol=0.0).fit(X)
-    assert time.perf_counter() - t0 < 20
+    X, _ = make_blobs(300, centers=3, n_features=4, random_state=1)
+    init = X[[0, 100, 200]].copy()
+    ours = EquilibriumKMeans(3, alpha=alpha, max_iter=15, tol=0.0, init=init).fit(X)
+    ref = EKMeans(3, alpha=alpha, max_iter=15, tol=1e-300, init=init).fit(X)  # its tol must be > 0
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+
+
+def test_default_alpha_matches_sklekmeans_dvariance():
+    from sklekmeans import EKMeans
+
+    X, _ = make_blobs(200, centers=3, n_features=3, random_state=2)
+    init = X[:3].copy()
+    ours = EquilibriumKMeans(3, max_iter=10, tol=0.0, init=init).fit(X)
+    ref = EKMeans(3, max_iter=10, tol=1e-300, init=init).fit(X)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-10)
+
+
+def test_negative_weight_sum_keeps_the_centroid():
+    """A centroid between two big groups is repelled by both: its weights sum below zero and num / den would
+    jump it off the data (here to about (0.09, 0.64)); the guard keeps it in place, other centroids update."""
+    from kit.cluster.ekmeans import ekm_weights
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 0.3, (100, 2)), rng.normal(0, 0.3, (100, 2)) + [4, 0], [[2.2, 0.0]]])
+    init = np.array([[0.0, 0.0], [4.0, 0.0], [2.0, 0.0]])
+    w, _ = ekm_weights(((X[:, None] - init[None]) ** 2).sum(-1), 2.0)
+    den, num = w.sum(0), w.T @ X
+    assert den[0] > 0 and den[1] > 0 and den[2] < 0  # the situation under test
+    jump = num[2] / den[2]
+    assert np.linalg.norm(jump - init[2]) > 1.0
+    m = EquilibriumKMeans(3, alpha=2.0, max_iter=1, tol=0.0, init=init).fit(X)
+    np.testing.assert_array_equal(m.cluster_centers_[2], init[2])
+    np.testing.assert_allclose(m.cluster_centers_[:2], num[:2] / den[:2, None], rtol=1e-12)
+    assert m.cluster_weights_[2] < 0
+
+
+def test_beats_kmeans_on_imbalanced_clusters():
+    """The EKM paper's claim: K-Means' uniform effect drags small clusters' centroids into a big neighbour
+    (here it splits the 2000-point blob), EKM's repelling weights do not."""
+    from sklearn.cluster import KMeans
+
+    X, y = make_blobs([2000, 200, 50], centers=np.array([(0.0, 0.0), (5.0, 0.0), (0.0, 5.0)]),
+                      cluster_std=[1.0, 0.5, 0.5], random_state=0)
+    km = cluster_accuracy(y, KMeans(3, n_init=3, random_state=0).fit_predict(X))
+    ekm = cluster_accuracy(y, EquilibriumKMeans(3, n_init=3, random_state=0).fit_predict(X))
+    assert km < 0.8  # K-Means fails here...
+    assert ekm > 0.95  # ...and EKM recovers the three groups

@@ -1,5 +1,4 @@
 """Voting and co-association consensus ensembles."""
-import time
 import tracemalloc
 
 import numpy as np
@@ -65,13 +64,10 @@ def test_consensus_on_70k_points_without_n_by_n():
     for m in members:  # 5 % disagreement per member
         flip = rng.random(n) < 0.05
         m[flip] = rng.integers(0, 10, flip.sum())
-    tracemalloc.start()
-    t0 = time.perf_counter()
+    tracemalloc.start()  # numpy/scipy buffers are traced, so an N x N array would show here
     out = consensus(members, n_clusters=10, n_init=3)
-    seconds = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert seconds < 60
     assert peak < 300e6  # a dense N x N float matrix would need 39 GB (even bool: 4.9 GB)
     assert cluster_accuracy(truth, out) > 0.95
 
@@ -86,7 +82,10 @@ def test_ensemble_spec_on_blobs(combine):
     labels = est.fit_predict(X)
     assert len(est.member_labels_) == 4
     assert cluster_accuracy(y, labels) > 0.95
-    np.testing.assert_array_equal(est.predict(X[:50]) >= 0, True)
+    # predict (nearest combined-cluster mean) must give the training points their fitted labels, in the same ids;
+    # also on a batch smaller than n_clusters
+    np.testing.assert_array_equal(est.predict(X), est.labels_)
+    np.testing.assert_array_equal(est.predict(X[:2]), est.labels_[:2])
 
 
 def test_ensemble_members_get_distinct_seeds():

@@ -49,4 +49,5 @@ def test_nan_input_is_a_data_error():
 def test_seed_key_and_registry_names():
     assert create_reducer({"method": "pca", "seed": 7}).random_state == 7
     assert create_reducer({"method": "pca"}, seed=5).random_state == 5
-    assert set(REDUCERS.names) == {"standardize", "l2norm", "pca", "kernel_pca", "tsne", "spectral", "lle"}
+    assert set(REDUCERS.names) == {"standardize", "l2norm", "pca", "kernel_pca", "tsne", "umap", "spectral",
+                                  "lle"}

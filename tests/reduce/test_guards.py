@@ -1,0 +1,49 @@
+"""Inputs that crash the libraries (openTSNE segfaults on identical rows) fail first with one-line kit errors."""
+import numpy as np
+import pytest
+
+from kit.errors import ConfigError, DataError
+from kit.reduce import reduce
+
+RNG = np.random.default_rng(0)
+X50 = RNG.normal(size=(50, 5))
+TSNE = {"method": "tsne", "n_iter": 10, "early_exaggeration_iter": 10}
+
+CASES = [
+    ("tsne constant features", np.ones((50, 5)), TSNE, DataError, r"reduce\.tsne: all 50 points are identical"),
+    ("tsne one row", X50[:1], TSNE, DataError, r"reduce\.tsne: needs at least 2 points, got 1"),
+    ("tsne too few rows for perplexity", X50[:30], {**TSNE, "perplexity": 10}, ConfigError,
+     r"reduce\.tsne\.perplexity=10 needs at least 31 points \(3 \* perplexity \+ 1\), got 30"),
+    ("tsne pca init on 1-D", X50[:, :1], {**TSNE, "perplexity": 5}, ConfigError,
+     r"reduce\.tsne\.initialization=pca needs at least n_components=2 features, got 1"),
+    ("lle on 1-D", X50[:, :1], {"method": "lle", "n_components": 2}, ConfigError,
+     r"reduce\.lle\.n_components=2 is larger than the data allows \(1 for"),
+    ("spectral n_components = N", X50[:12], {"method": "spectral", "n_components": 12}, ConfigError,
+     r"reduce\.spectral\.n_components=12 is larger than the data allows \(10 for 12 points"),
+    ("spectral n_components = N - 1", X50[:12], {"method": "spectral", "n_components": 11}, ConfigError,
+     r"reduce\.spectral\.n_components=11 is larger"),
+    ("pca on 1-D", X50[:, :1], {"method": "pca", "n_components": 2}, ConfigError, r"reduce\.pca\.n_components=2"),
+    ("umap too few rows", X50[:3], {"method": "umap", "n_components": 2}, DataError,
+     r"reduce\.umap: 3 points is too few for n_components=2 \(needs at least 4\)"),
+    ("umap bad metric", X50, {"method": "umap", "metric": "cosin"}, ConfigError, r"reduce\.umap\.metric must be one of"),
+    ("umap bad n_neighbors", X50, {"method": "umap", "n_neighbors": 1}, ConfigError,
+     r"reduce\.umap\.n_neighbors must be >= 2"),
+]
+
+
+@pytest.mark.parametrize("X,spec,error,match", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_a_one_line_kit_error(X, spec, error, match):
+    with pytest.raises(error, match=match) as e:
+        reduce(X, [spec])
+    assert "\n" not in str(e.value)
+
+
+def test_limits_are_tight():
+    """The smallest inputs the guards let through do run."""
+    assert reduce(X50[:31], [{**TSNE, "perplexity": 10}]).shape == (31, 2)
+    assert reduce(X50[:, :1], [{**TSNE, "perplexity": 5, "initialization": "random"}]).shape == (50, 2)
+    assert reduce(X50[:12], [{"method": "spectral", "n_components": 10}]).shape == (12, 10)
+    assert reduce(X50[:, :2], [{"method": "lle", "n_components": 2, "n_neighbors": 5}]).shape == (50, 2)
+    nearly_constant = np.ones((50, 5))
+    nearly_constant[0, 0] = 2.0
+    assert np.isfinite(reduce(nearly_constant, [{**TSNE, "perplexity": 5}])).all()
