@@ -22,7 +22,8 @@ SECTIONS = {
     "competition": "where the competition folder is (dir) and how to build it when missing (make)",
     "pretrain": "kit.train.pretrain.pretrain options; omit for no learned model",
     "finetune": "kit.train.finetune.finetune options; needs labeled images",
-    "extract": "which model's features to use: {model: pretrain|finetune|raw|timm:<name>, kind: latent|logits}",
+    "refine": "kit.refine.refine options: neighbour clustering + self-labelling (or FixMatch with labels)",
+    "extract": "which model's features to use: {model: pretrain|finetune|refine|raw|timm:<name>, kind: latent|logits}",
     "reduce": "list of reduction steps, e.g. [{method: pca, n_components: 50}, {method: tsne}]",
     "cluster": "clusterer spec, e.g. {method: kmeans, n_clusters: 10}",
     "submit": "{leaderboard: true, copy_to: submissions/<name>.csv}",
@@ -83,7 +84,7 @@ def validate_config(cfg: Any) -> dict[str, Any]:
             raise ConfigError(f"competition.make.type must be label, binary or pairs, got {make.get('type')!r}")
     cfg["competition"] = comp
 
-    for section in ("pretrain", "finetune"):
+    for section in ("pretrain", "finetune", "refine"):
         if cfg.get(section) is not None:
             if not isinstance(cfg[section], dict):
                 raise ConfigError(f"'{section}' must be a mapping (or omitted)")
@@ -91,16 +92,18 @@ def validate_config(cfg: Any) -> dict[str, Any]:
             check_ranges(section, cfg[section])
     if cfg.get("finetune") is not None and cfg.get("pretrain") is None:
         raise ConfigError("'finetune' needs a 'pretrain' section (the encoder to finetune)")
+    if cfg.get("refine") is not None and cfg.get("pretrain") is None:
+        raise ConfigError("'refine' needs a 'pretrain' section (the encoder to refine)")
 
     extract = cfg.get("extract") or {}
     if not isinstance(extract, dict):
         raise ConfigError("'extract' must be a mapping")
     check_keys(extract, EXTRACT_KEYS, "extract")
     extract = dict(extract)
-    default_model = "finetune" if cfg.get("finetune") else "pretrain" if cfg.get("pretrain") else "raw"
+    default_model = next((s for s in ("refine", "finetune", "pretrain") if cfg.get(s)), "raw")
     extract.setdefault("model", default_model)
-    extract.setdefault("kind", "latent")
-    if extract["model"] in ("pretrain", "finetune") and not cfg.get(extract["model"]):
+    extract.setdefault("kind", "logits" if extract["model"] == "refine" else "latent")
+    if extract["model"] in ("pretrain", "finetune", "refine") and not cfg.get(extract["model"]):
         raise ConfigError(f"extract.model is {extract['model']!r} but the config has no '{extract['model']}' section")
     if extract["kind"] not in ("latent", "logits"):
         raise ConfigError(f"extract.kind must be latent or logits, got {extract['kind']!r}")
@@ -149,7 +152,8 @@ def check_signature(options: dict, fn: Callable, where: str) -> None:
         for name, p in inspect.signature(fn).parameters.items()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is not inspect.Parameter.empty
     }
-    internal = {"resume", "progress", "val_images", "val_labels", "device_override"}
+    internal = {"resume", "progress", "val_images", "val_labels", "device_override", "ids", "neighbors",
+                "labeled_index", "labeled_labels"}
     check_keys(options, set(params) - internal, where)
     for key, value in options.items():
         default = params[key].default
@@ -162,6 +166,10 @@ def _stage_function(section: str) -> Callable:
         from kit.train.pretrain import pretrain
 
         return pretrain
+    if section == "refine":
+        from kit.refine import refine
+
+        return refine
     from kit.train.finetune import finetune
 
     return finetune

@@ -15,6 +15,7 @@ from kit.cli import (  # noqa: F401,E402
     competition,
     pretrain,
     finetune,
+    refine,
     extract,
     reduce,
     cluster,

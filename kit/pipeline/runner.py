@@ -14,7 +14,7 @@ from kit.competition import load_competition
 from kit.config import load_config, read_config_file, validate_config
 from kit.io import read_json, write_json, write_text
 from kit.pipeline import stages
-from kit.pipeline.cache import StageDir, folder_digest, hash_obj
+from kit.pipeline.cache import StageDir, file_digest, folder_digest, hash_obj
 
 MODEL_FILES = ["model.json", "model.pt"]
 COMPETITION_FILES = ["competition.json", "images.npz", "labeled.csv", "pairs.csv", "sample_submission.csv"]
@@ -80,6 +80,22 @@ def run_pipeline(
                         lambda out: stages.finetune_stage(comp, pre.path, cfg["finetune"], seed, out))
             if model == "finetune":
                 model, upstream = str(fin.path), {"model": fin.hash}
+
+    if cfg.get("refine"):
+        base = fin if cfg.get("finetune") else pre  # refine builds on the last trained model
+        ref_cfg = cfg["refine"]
+        has_labels = comp.labeled is not None and len(comp.labeled) > 0
+        inputs = {"model": base.hash, "competition": comp_hash}
+        nb_path = None
+        if ref_cfg.get("mode", "auto") == "scan" or (ref_cfg.get("mode", "auto") == "auto" and not has_labels):
+            k = ref_cfg.get("k", 20)
+            nb = stage("neighbors", {"k": k}, inputs, lambda out: stages.neighbors_stage(comp, base.path, k, out))
+            nb_path = nb.path / "neighbors.npz"
+            inputs = {**inputs, "neighbors": file_digest(nb_path)}
+        ref = stage("refine", {"seed": seed, **ref_cfg}, inputs,
+                    lambda out: stages.refine_stage(comp, base.path, nb_path, ref_cfg, seed, out), keep_partial=True)
+        if model == "refine":
+            model, upstream = str(ref.path), {"model": ref.hash}
 
     ext_cfg = cfg["extract"]
     if model == ext_cfg["model"] and Path(model).is_dir():  # a model folder given by path: hash its content

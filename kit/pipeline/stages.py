@@ -65,6 +65,39 @@ def finetune_stage(comp, model_dir: Path, options: dict[str, Any], seed: int, ou
     return finetune(model_dir, comp.labeled.images, comp.labeled.labels, out_dir, **{"seed": seed, **options})
 
 
+def neighbors_stage(comp, model_dir: Path, k: int, out_dir: Path) -> Path:
+    """k nearest neighbours of every image in the model's feature space: an input of the refine stage."""
+    from kit.io import write_npz
+    from kit.refine import mine_neighbors
+
+    return write_npz(out_dir / "neighbors.npz", ids=comp.images.ids.astype(str),
+                     indices=mine_neighbors(model_dir, comp.images.images, k))
+
+
+def refine_stage(comp, model_dir: Path, neighbors_path: Path | None, options: dict[str, Any], seed: int,
+                 out_dir: Path) -> Path:
+    from kit.refine import refine
+
+    options = {"seed": seed, **options}
+    if options.get("n_clusters") and comp.labeled is not None and len(comp.labeled) \
+            and options["n_clusters"] != comp.n_classes:
+        raise ConfigError(f"refine.n_clusters={options['n_clusters']} disagrees with the competition's "
+                          f"{comp.n_classes} labeled classes; leave it out to use {comp.n_classes}")
+    options.setdefault("n_clusters", default_n_clusters(comp))
+    labeled_index = labeled_labels = None
+    if comp.labeled is not None and len(comp.labeled):
+        where = {i: n for n, i in enumerate(comp.images.ids.tolist())}
+        labeled_index = np.array([where[i] for i in comp.labeled.ids], dtype=np.int64)
+        labeled_labels = comp.labeled.labels
+    neighbors = None
+    if neighbors_path is not None:
+        with np.load(neighbors_path, allow_pickle=False) as z:
+            neighbors = z["indices"]
+    resume = (out_dir / "checkpoints" / "last.pt").exists()
+    return refine(model_dir, comp.images.images, out_dir, ids=comp.images.ids, neighbors=neighbors,
+                  labeled_index=labeled_index, labeled_labels=labeled_labels, resume=resume, **options)
+
+
 def extract_stage(comp, model: str | Path, options: dict[str, Any], out_dir: Path) -> Path:
     from kit.train.extract import extract_features
 

@@ -9,7 +9,8 @@ import torch
 from kit.data.imageset import ImageSet
 from kit.errors import ConfigError
 from kit.features import save_features
-from kit.train.loop import autocast, pick_device, progress_bar, to_tensor
+from kit.train.inference import batched
+from kit.train.loop import pick_device, progress_bar
 
 
 def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, *, kind: str = "latent",
@@ -33,25 +34,19 @@ def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, 
     if kind == "logits" and not hasattr(net, "head"):
         raise ConfigError(f"{model}: extract kind 'logits' needs a finetuned model (with a classifier head)")
     fn = net if kind == "logits" else net.encode
-    out = []
-    with torch.no_grad(), progress_bar(progress) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task(f"extract {kind}", total=len(images), info="")
-        for i in range(0, len(images), batch_size):
-            with autocast(dev):
-                out.append(fn(to_tensor(images.images[i:i + batch_size], dev)).float().cpu())
-            bar.update(task, advance=len(out[-1]))
-    return save_features(out_path, images.ids, torch.cat(out).numpy())
+        feats = batched(fn, images.images, dev, batch_size, on_batch=lambda n: bar.update(task, advance=n))
+    return save_features(out_path, images.ids, feats)
 
 
-@torch.no_grad()
 def reconstruction_errors(model, images: np.ndarray, batch_size: int = 512, device: str = "cpu") -> np.ndarray:
     """Per-image reconstruction MSE (anomaly score: out-of-distribution images reconstruct worse)."""
     if not getattr(model, "is_autoencoder", False):
         raise ConfigError("reconstruction errors need an autoencoder")
     model.eval()
-    errs = []
-    for i in range(0, len(images), batch_size):
-        x = to_tensor(images[i:i + batch_size], device)
-        x_hat = model.decode(model.encode(x))
-        errs.append(((x_hat - x) ** 2).flatten(1).mean(1).cpu())
-    return torch.cat(errs).numpy()
+
+    def mse(x):
+        return ((model.decode(model.encode(x)) - x) ** 2).flatten(1).mean(1)
+
+    return batched(mse, images, device, batch_size)

@@ -19,6 +19,7 @@ from kit.io import read_json, write_csv, write_json
 from kit.models import load_model
 from kit.models.classifier import Classifier
 from kit.train.augment import check_preset, tensor_augment
+from kit.train.inference import batched
 from kit.train.options import check_ranges
 from kit.train.loop import autocast, pick_device, progress_bar, seed_epoch, to_tensor
 
@@ -106,14 +107,9 @@ def finetune(
     return out_dir
 
 
-@torch.no_grad()
 def predict_logits(model, images: np.ndarray, device="cpu", batch_size: int = 512) -> np.ndarray:
     model.eval()
-    out = []
-    for i in range(0, len(images), batch_size):
-        with autocast(torch.device(device) if isinstance(device, str) else device):
-            out.append(model(to_tensor(images[i:i + batch_size], device)).float().cpu())
-    return torch.cat(out).numpy()
+    return batched(model, images, device, batch_size)
 
 
 def predict_proba(model, images: np.ndarray, device="cpu") -> np.ndarray:

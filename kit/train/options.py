@@ -11,6 +11,7 @@ LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "epochs": (1, False),
     "batch_size": (1, False),
     "lr": (0, True),
+    "encoder_lr": (0, True),
     "weight_decay": (0, False),
     "temperature": (0, True),
     "noise_sigma": (0, False),

@@ -18,6 +18,7 @@ from kit.errors import ConfigError, DataError
 from kit.io import write_csv
 from kit.models import create_model, save_model
 from kit.train import distributed, objectives
+from kit.train.inference import batched
 from kit.train.options import check_ranges
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
 from kit.train.loop import (autocast, load_checkpoint, pick_device, progress_bar, resumable, rng_state, save_checkpoint,
@@ -178,15 +179,10 @@ def pretrain(
     return out_dir
 
 
-@torch.no_grad()
 def encode_images(net, images: np.ndarray, device, batch_size: int = 512) -> np.ndarray:
     """Latent codes for uint8 NHWC images, in eval mode."""
     net.eval()
-    out = []
-    for i in range(0, len(images), batch_size):
-        with autocast(device):
-            out.append(net.encode(to_tensor(images[i:i + batch_size], device)).float().cpu())
-    return torch.cat(out).numpy()
+    return batched(net.encode, images, device, batch_size)
 
 
 def _val_acc(net, val_images, val_labels, n_clusters, dev, seed) -> float:

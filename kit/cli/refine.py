@@ -1,0 +1,45 @@
+"""`kit refine`: neighbour clustering + self-labelling (or FixMatch with labels) on a pretrained encoder."""
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from kit.cli.app import app, console
+from kit.cli.pretrain import _section
+
+
+@app.command("refine")
+def refine_command(
+    model_dir: Path = typer.Argument(..., help="Model folder from kit pretrain or kit finetune."),
+    competition: Path = typer.Argument(..., help="Competition folder (all its images are clustered)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
+    config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
+    mode: str = typer.Option(None, help="auto (semi with labeled.csv, else scan) | scan | semi."),
+    k: int = typer.Option(None, "-k", help="Neighbours per image (default 20)."),
+    epochs: int = typer.Option(None, help="SCAN (or semi-supervised) epochs."),
+    self_label_epochs: int = typer.Option(None, help="Self-labelling epochs after SCAN."),
+    n_clusters: int = typer.Option(None, help="Clusters (default: the competition's class count)."),
+    freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it."),
+    seed: int = typer.Option(None),
+    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt."),
+) -> None:
+    """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
+
+    Example: kit refine runs/fm/pretrain competitions/fm -k 20 --epochs 100 -o runs/fm/refine
+    """
+    from kit.competition import load_competition
+    from kit.pipeline.stages import refine_stage
+
+    options = _section(config, "refine")
+    for key, value in dict(mode=mode, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
+                           n_clusters=n_clusters, freeze_encoder=freeze, seed=seed).items():
+        if value is not None:
+            options[key] = value
+    comp = load_competition(competition)
+    if not resume and (out / "checkpoints" / "last.pt").exists():
+        import shutil
+
+        shutil.rmtree(out / "checkpoints")  # refine_stage resumes whenever a checkpoint exists
+    seed_value = options.pop("seed", 0)
+    path = refine_stage(comp, model_dir, None, options, seed_value, out)
+    console.print(f"model folder: [bold]{escape(str(path))}[/]")

@@ -1,0 +1,100 @@
+"""refine on sklearn digits: beats K-Means on the same features, uses labels, resumes, rejects bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+
+from kit.data import load_source
+from kit.errors import ConfigError, Interrupted
+from kit.metrics import cluster_accuracy
+from kit.models import load_model
+from kit.refine import refine
+from kit.train.inference import batched
+from kit.train.pretrain import pretrain
+
+FAST = dict(augment="none", strong_augment="none", progress=False)  # frozen encoder on cached features
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_source({"kind": "digits"})
+
+
+@pytest.fixture(scope="module")
+def ae(digits, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ae")
+    return pretrain(digits.images, out, model="mlp_ae", model_kwargs={"latent_dim": 16}, epochs=30, batch_size=128,
+                    lr=2e-3, progress=False)
+
+
+def probs(out):
+    return np.load(out / "probabilities.npz")["probabilities"]
+
+
+def test_refine_beats_kmeans_on_the_same_features(digits, ae, tmp_path):
+    z = batched(load_model(ae).encode, digits.images, "cpu")
+    kmeans = cluster_accuracy(digits.labels, KMeans(10, n_init=10, random_state=0).fit_predict(z))
+    out = refine(ae, digits.images, tmp_path / "r", n_clusters=10, seed=1, **FAST)
+    acc = cluster_accuracy(digits.labels, probs(out).argmax(1))
+    assert acc > kmeans + 0.03 and acc > 0.8
+    # the model folder gives the same class scores as probabilities.npz (extract kind logits + argmax)
+    logits = batched(load_model(out), digits.images, "cpu")
+    assert np.array_equal(logits.argmax(1), probs(out).argmax(1))
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert list(metrics["phase"].unique()) == ["scan", "self-label"]
+
+
+def test_semi_mode_predicts_the_given_labels(digits, ae, tmp_path):
+    rng = np.random.default_rng(0)
+    index = np.concatenate([rng.choice(np.flatnonzero(digits.labels == c), 5, replace=False) for c in range(10)])
+    out = refine(ae, digits.images, tmp_path / "s", labeled_index=index, labeled_labels=digits.labels[index],
+                 epochs=40, **FAST)
+    pred = probs(out).argmax(1)
+    assert (pred[index] == digits.labels[index]).mean() >= 0.95
+    assert (pred == digits.labels).mean() > 0.7  # plain accuracy: outputs are class indices, no mapping
+    assert load_model(out).n_classes == 10
+
+
+def test_interrupted_refine_resumes_to_the_same_result(digits, ae, tmp_path, monkeypatch):
+    import kit.refine.train as mod
+
+    kw = dict(n_clusters=10, epochs=6, self_label_epochs=3, seed=4, **FAST)
+    full = refine(ae, digits.images, tmp_path / "full", **kw)
+    real = mod.write_csv
+
+    def crash_after_epoch_5(path, df):
+        real(path, df)
+        if len(df) == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_5)
+    with pytest.raises(Interrupted, match="resume from epoch 6"):
+        refine(ae, digits.images, tmp_path / "cut", **kw)
+    assert not (tmp_path / "cut" / "model.pt").exists()
+    monkeypatch.setattr(mod, "write_csv", real)
+    cut = refine(ae, digits.images, tmp_path / "cut", resume=True, **kw)
+    assert np.array_equal(probs(full), probs(cut))
+    assert pd.read_csv(cut / "metrics.csv")["epoch"].tolist() == list(range(1, 10))
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(k=5000), "k=5000 must be smaller than the number of images"),
+    (dict(mode="semi"), "mode semi needs labeled images"),
+    (dict(n_clusters=3, labeled_index=np.arange(10), labeled_labels=np.arange(10)), "n_clusters=3 disagrees"),
+    (dict(n_clusters=1), "n_clusters must be >= 2"),
+    (dict(epochs=0), "epochs must be >= 1"),
+    (dict(confidence=1.5), "confidence must be in"),
+    (dict(mode="magic"), "mode must be one of"),
+])
+def test_bad_input_is_one_error_before_writing(digits, ae, tmp_path, kw, message):
+    kw = {"n_clusters": 10, **FAST, **kw}
+    with pytest.raises(ConfigError, match=message):
+        refine(ae, digits.images, tmp_path / "bad", **kw)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_not_a_model_folder(digits, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="not a kit model folder"):
+        refine(tmp_path / "empty", digits.images, tmp_path / "out", n_clusters=10, **FAST)
+    assert not (tmp_path / "out").exists()
