@@ -23,10 +23,13 @@ def load_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return z["ids"], z["features"]
 
 
-def save_clusters(path: str | Path, ids, clusters, labels=None) -> Path:
+def save_clusters(path: str | Path, ids, clusters, labels=None, probabilities=None) -> Path:
+    """``probabilities`` (N, K) class probabilities, when the clusters come from a classifier head."""
     arrays = {"ids": np.asarray(ids).astype(str), "clusters": np.asarray(clusters, dtype=np.int64)}
     if labels is not None:
         arrays["labels"] = np.asarray(labels, dtype=np.int64)
+    if probabilities is not None:
+        arrays["probabilities"] = np.asarray(probabilities, dtype=np.float32)
     return write_npz(path, **arrays)
 
 

@@ -158,9 +158,11 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     clusters = cluster(X, spec, seed=seed)
     _, sizes = np.unique(clusters, return_counts=True)
     say(f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) in {time.perf_counter() - t0:.1f}s")
-    labels = None
+    labels = probabilities = None
     if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
         labels = clusters
+        e = np.exp(X - X.max(1, keepdims=True))
+        probabilities = e / e.sum(1, keepdims=True)  # kept for pairs: P(same class) = <p_a, p_b>
     elif comp is not None and comp.labeled is not None and len(comp.labeled):
         where = {i: n for n, i in enumerate(ids.tolist())}
         missing = [i for i in comp.labeled.ids.tolist() if i not in where]
@@ -172,7 +174,7 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
         labels = apply_mapping(clusters, mapped)
         agree = float((labels[index] == comp.labeled.labels).mean())
         say(f"cluster: mapped clusters to classes with {len(index)} labeled images ({agree:.1%} of them agree)")
-    return save_clusters(Path(out_dir) / out_name, ids, clusters, labels)
+    return save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities)
 
 
 def default_n_clusters(comp) -> int:

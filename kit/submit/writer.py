@@ -10,8 +10,20 @@ from kit.errors import DataError
 from kit.io import write_csv, write_json
 
 
+SAME_CLASS = 0.5  # pairs: "same" when P(same class) = <p_a, p_b> > 1/2, the Bayes rule; no solution needed
+
+
 def predictions_for(comp, clusters: dict[str, np.ndarray]) -> dict[str, int]:
     """Per-image prediction: class labels when the metric needs true classes, raw cluster ids otherwise."""
+    ids = np.asarray(clusters["ids"]).astype(str)
+    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup = ids[np.sort(first[counts > 1])[0]]
+        raise DataError(f"clusters: id {dup!r} appears {counts.max()} times; one prediction per image")
+    for key in ("clusters", "labels"):
+        values = clusters.get(key)
+        if values is not None and not np.issubdtype(np.asarray(values).dtype, np.integer):
+            raise DataError(f"clusters: {key} must be integer ids, got {np.asarray(values).dtype}")
     if comp.metric == "accuracy":
         if "labels" not in clusters:
             raise DataError(
@@ -33,7 +45,14 @@ def build_submission(comp, clusters: dict[str, np.ndarray]) -> pd.DataFrame:
         raise DataError(f"no prediction for {len(missing)} images needed by the submission (first: {missing[:5]})")
     if comp.type == "pairs":
         pairs = comp.pairs.set_index("id").loc[comp.sample_submission["id"]]
-        labels = [int(pred[a] == pred[b]) for a, b in zip(pairs["image1"], pairs["image2"])]
+        if "probabilities" in clusters:
+            row = {i: n for n, i in enumerate(np.asarray(clusters["ids"]).astype(str).tolist())}
+            P = np.asarray(clusters["probabilities"], dtype=np.float64)
+            a = np.array([row[i] for i in pairs["image1"].astype(str)])
+            b = np.array([row[i] for i in pairs["image2"].astype(str)])
+            labels = ((P[a] * P[b]).sum(1) > SAME_CLASS).astype(int).tolist()
+        else:
+            labels = [int(pred[a] == pred[b]) for a, b in zip(pairs["image1"], pairs["image2"])]
     else:
         labels = [pred[i] for i in comp.sample_submission["id"]]
     return pd.DataFrame({"id": comp.sample_submission["id"].to_numpy(), "label": np.asarray(labels, dtype=int)})

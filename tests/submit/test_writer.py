@@ -37,7 +37,13 @@ def test_label_submission_with_label_mapping(tmp_path, digits):
     clusters, classes = oracle_clusters(comp_dir, comp)
     with pytest.raises(DataError, match="no label mapping"):
         build_submission(comp, clusters)  # plain accuracy needs class indices, not cluster ids
-    clusters["labels"] = classes
+    from kit.cluster.label_mapping import apply_mapping, map_clusters_to_labels
+
+    where = {i: n for n, i in enumerate(comp.images.ids.tolist())}
+    index = np.array([where[i] for i in comp.labeled.ids])
+    mapping = map_clusters_to_labels(clusters["clusters"], index, comp.labeled.labels, 10)
+    clusters["labels"] = apply_mapping(clusters["clusters"], mapping)  # cluster ids -> classes via 3 labels a class
+    assert np.array_equal(clusters["labels"], classes) and not np.array_equal(clusters["clusters"], classes)
     df = build_submission(comp, clusters)
     path = write_submission(df, comp, tmp_path / "out" / "sub.csv", {"seed": 0})
     meta = json.loads(path.with_suffix(".json").read_text())
@@ -90,3 +96,28 @@ def test_missing_predictions_are_reported(tmp_path, digits):
     comp = load_competition(comp_dir)
     with pytest.raises(DataError, match="no prediction for 10 images"):
         build_submission(comp, {"ids": comp.images.ids[10:], "clusters": np.zeros(len(comp.images) - 10, int)})
+
+
+def test_pairs_from_class_probabilities_use_p_same(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "p", "pairs", n_pairs=200)
+    comp = load_competition(comp_dir)
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(4) * 0.5, len(comp.images)).astype(np.float32)
+    clusters = {"ids": comp.images.ids, "clusters": P.argmax(1), "probabilities": P}
+    df = build_submission(comp, clusters)
+    row = {i: n for n, i in enumerate(comp.images.ids.tolist())}
+    pairs = comp.pairs.set_index("id").loc[df["id"]]
+    expect = [int(float(np.dot(P[row[a]], P[row[b]])) > 0.5) for a, b in zip(pairs["image1"], pairs["image2"])]
+    assert df["label"].tolist() == expect
+    same_argmax = [int(P[row[a]].argmax() == P[row[b]].argmax()) for a, b in zip(pairs["image1"], pairs["image2"])]
+    assert expect != same_argmax  # the rule differs from comparing argmaxes on uncertain images
+
+
+def test_duplicate_or_float_cluster_ids_are_rejected(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "c", "label")
+    comp = load_competition(comp_dir)
+    ids = comp.images.ids
+    with pytest.raises(DataError, match="appears 2 times"):
+        build_submission(comp, {"ids": np.r_[ids, ids[:1]], "clusters": np.r_[np.zeros(len(ids), int), [1]]})
+    with pytest.raises(DataError, match="must be integer ids"):
+        build_submission(comp, {"ids": ids, "clusters": np.full(len(ids), 1.7)})
