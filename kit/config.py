@@ -10,7 +10,7 @@ from typing import Any, Callable
 import yaml
 
 from kit.errors import ConfigError
-from kit.reduce.registry import _check_type as check_type
+from kit.registry import _check_type as check_type
 from kit.train.options import check_ranges
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")

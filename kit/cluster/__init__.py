@@ -19,7 +19,7 @@ from kit.cluster.ensemble import CoAssociationEnsemble, VotingEnsemble, make_ens
 from kit.cluster.gmm import GMMClusterer
 from kit.cluster.kmeans import KMeansClusterer
 from kit.cluster.spectral import SpectralClusterer
-from kit.reduce.registry import Registry
+from kit.registry import Registry
 
 CLUSTERERS = Registry("cluster")
 for _name, _factory in {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sklearn.cluster import AgglomerativeClustering
 
 from kit.cluster.base import SubsampleClusterer
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 class AgglomerativeClusterer(SubsampleClusterer):

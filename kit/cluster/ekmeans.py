@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import kmeans_plusplus
 
 from kit.errors import DataError
-from kit.reduce.registry import require
+from kit.registry import require
 
 CHUNK = 8192  # rows per block: the N x K distance/weight arrays never exceed CHUNK x K
 

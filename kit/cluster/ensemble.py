@@ -19,7 +19,7 @@ from sklearn.metrics import normalized_mutual_info_score, pairwise_distances_arg
 from kit.cluster.base import Clusterer
 from kit.errors import ConfigError, DataError
 from kit.metrics import hungarian_mapping
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 def _check_partitions(partitions) -> list[np.ndarray]:

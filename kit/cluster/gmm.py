@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from kit.cluster.base import Clusterer
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 class GMMClusterer(Clusterer):

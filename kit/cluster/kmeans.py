@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from kit.cluster.base import Clusterer
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 class KMeansClusterer(Clusterer):

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from kit.errors import DataError
-from kit.reduce.registry import choice
+from kit.registry import choice
 
 
 def map_clusters_to_labels(clusters: np.ndarray, labeled_index: np.ndarray, labels: np.ndarray, n_classes: int,

@@ -5,7 +5,7 @@ from sklearn.cluster import SpectralClustering
 
 from kit.cluster.base import SubsampleClusterer
 from kit.errors import ConfigError
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 class SpectralClusterer(SubsampleClusterer):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -16,8 +16,10 @@ from kit.data.npy import load_npy
 from kit.data.torchvision_source import load_torchvision
 from kit.errors import ConfigError, DataError
 from kit.paths import shared_data_dir
+from kit.registry import Registry
 
-SOURCES: dict[str, Callable[..., ImageSet]] = {
+SOURCES = Registry("source.kind")
+for _name, _fn in {
     "npy": load_npy,
     "folder_csv": load_folder_csv,
     "class_tree": load_class_tree,
@@ -26,7 +28,8 @@ SOURCES: dict[str, Callable[..., ImageSet]] = {
     "torchvision": load_torchvision,
     "digits": load_digits,
     "imageset": ImageSet.load,
-}
+}.items():
+    SOURCES.register(_name)(_fn)
 COMMON = ("limit", "seed", "resize", "grayscale")
 
 
@@ -38,8 +41,7 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
     """
     spec = dict(spec)
     kind = spec.pop("kind", None)
-    if kind not in SOURCES:
-        raise ConfigError(f"source.kind must be one of {sorted(SOURCES)}, got {kind!r}")
+    SOURCES.get(kind)  # unknown kind: did-you-mean error
     limit, seed = spec.pop("limit", None), spec.pop("seed", 0)
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise ConfigError(f"source {kind}: limit must be a positive integer, got {limit!r}")
@@ -48,7 +50,7 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
     spec = {k: _resolve_shared(v) for k, v in spec.items()}
     if spec.get("resize") is not None:
         spec["resize"] = _check_resize(kind, spec["resize"])
-    fn = SOURCES[kind]
+    fn = SOURCES.get(kind)
     params = inspect.signature(fn).parameters
     after = {k: spec.pop(k) for k in ("resize", "grayscale") if k in spec and k not in params}
     unknown = [k for k in spec if k not in params]

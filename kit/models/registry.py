@@ -3,27 +3,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
 
 from kit.errors import ConfigError, DataError
 from kit.io import atomic_path, write_json
+from kit.registry import Registry
 
-_MODELS: dict[str, Callable[..., nn.Module]] = {}
-
-
-def register_model(name: str) -> Callable:
-    def deco(fn: Callable[..., nn.Module]) -> Callable:
-        _MODELS[name] = fn
-        return fn
-
-    return deco
+MODELS = Registry("model")
+register_model = MODELS.register
 
 
 def list_models() -> list[str]:
-    return sorted(_MODELS) + ["timm:<name>"]
+    return MODELS.names + ["timm:<name>"]
 
 
 def create_model(name: str, in_channels: int = 1, image_size: int = 28, **kwargs) -> nn.Module:
@@ -32,10 +25,9 @@ def create_model(name: str, in_channels: int = 1, image_size: int = 28, **kwargs
         from kit.models.timm_backbone import TimmEncoder
 
         return TimmEncoder(name[5:], in_channels=in_channels, image_size=image_size, **kwargs)
-    if name not in _MODELS:
-        raise ConfigError(f"unknown model {name!r} (known: {', '.join(list_models())})")
+    factory = MODELS.get(name)  # did-you-mean error for unknown names
     try:
-        return _MODELS[name](in_channels=in_channels, image_size=image_size, **kwargs)
+        return factory(in_channels=in_channels, image_size=image_size, **kwargs)
     except TypeError as e:
         raise ConfigError(f"model {name}: {e}") from None
 

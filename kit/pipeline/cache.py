@@ -25,7 +25,7 @@ STAGE_CODE = {
     "refine": ["refine", "train", "models", "io.py"],
     "extract": ["train/extract.py", "train/inference.py", "train/loop.py", "models", "features.py"],
     "reduce": ["reduce", "features.py", "pipeline/stages.py"],
-    "cluster": ["cluster", "reduce/registry.py", "features.py", "pipeline/stages.py"],
+    "cluster": ["cluster", "registry.py", "features.py", "pipeline/stages.py"],
     "submit": ["submit", "competition", "features.py"],
 }
 

@@ -13,7 +13,7 @@ import numpy as np
 from kit.reduce.kernel_pca import KernelPCAReducer
 from kit.reduce.lle import LLEReducer
 from kit.reduce.pca import PCAReducer
-from kit.reduce.registry import Registry
+from kit.registry import Registry
 from kit.reduce.scaling import L2Normalize, Standardize
 from kit.reduce.spectral import SpectralReducer
 from kit.reduce.tsne import TSNEReducer

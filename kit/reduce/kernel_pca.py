@@ -4,7 +4,7 @@ from __future__ import annotations
 from sklearn.decomposition import KernelPCA
 
 from kit.reduce.base import Reducer
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 from kit.reduce.subsample import chunked, subsample_index
 
 

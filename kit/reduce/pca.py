@@ -4,7 +4,7 @@ from __future__ import annotations
 from sklearn.decomposition import PCA
 
 from kit.reduce.base import Reducer
-from kit.reduce.registry import require
+from kit.registry import require
 
 
 class PCAReducer(Reducer):

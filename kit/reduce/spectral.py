@@ -5,7 +5,7 @@ from sklearn.manifold import SpectralEmbedding
 from sklearn.neighbors import KNeighborsRegressor
 
 from kit.reduce.base import Reducer
-from kit.reduce.registry import require
+from kit.registry import require
 from kit.reduce.subsample import chunked, subsample_index
 
 

@@ -8,7 +8,7 @@ from openTSNE import TSNE
 
 from kit.errors import ConfigError, DataError
 from kit.reduce.base import Reducer
-from kit.reduce.registry import choice, require
+from kit.registry import choice, require
 
 
 class TSNEReducer(Reducer):

@@ -8,7 +8,7 @@ import numpy as np
 
 from kit.errors import ConfigError, DataError
 from kit.reduce.base import Reducer
-from kit.reduce.registry import require
+from kit.registry import require
 
 
 class UMAPReducer(Reducer):

@@ -32,8 +32,10 @@ def test_limit_is_seeded_and_stratified():
 
 
 def test_unknown_kind_and_option():
-    with pytest.raises(ConfigError, match="source.kind must be one of"):
+    with pytest.raises(ConfigError, match="unknown source.kind 'hdf5'"):
         load_source({"kind": "hdf5"})
+    with pytest.raises(ConfigError, match="did you mean 'digits'"):
+        load_source({"kind": "digit"})
     with pytest.raises(ConfigError, match="unknown option"):
         load_source({"kind": "digits", "rooot": "x"})
 

@@ -78,3 +78,16 @@ def test_few_labels_map_clusters_to_classes(in_tmp):
     res = run_pipeline(cfg, runs_dir=in_tmp / "runs", leaderboard=False)
     # metric is plain accuracy on true class indices: only a correct label mapping scores well.
     assert res["scores"]["public"] > 0.5 and res["scores"]["private"] > 0.5
+
+
+def test_refine_stage_in_a_run(in_tmp):
+    cfg = digits_config(in_tmp, name="digits_refine",
+                        refine={"epochs": 20, "self_label_epochs": 5, "augment": "none", "strong_augment": "none"},
+                        cluster={"method": "argmax"}, submit={"leaderboard": False, "copy_to": None})
+    cfg["reduce"] = []
+    first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
+    assert first["ran"] == ["pretrain", "neighbors", "refine", "extract", "reduce", "cluster", "submit"]
+    assert first["scores"]["public"] > 0.5
+    cfg["refine"]["self_label_epochs"] = 6  # only refine and what follows reruns; neighbours are reused
+    again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
+    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]

@@ -1,4 +1,7 @@
-"""Build estimators from config specs ({"method": name, **params}); shared by kit.reduce and kit.cluster.
+"""The one registry helper: name -> factory for models, data sources, reducers and clusterers.
+
+``Registry.get`` gives did-you-mean errors for every kind of name; ``Registry.create`` builds estimators from
+config specs ({"method": name, **params}) for kit.reduce and kit.cluster.
 
 Specs come from YAML and the CLI, so every mistake (unknown method, unknown key, wrong type, bad value)
 becomes a ConfigError that names the key and lists the valid choices.
@@ -34,6 +37,17 @@ class Registry:
 
     def __contains__(self, name: str) -> bool:
         return name in self._factories
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def get(self, name: str) -> Callable[..., Any]:
+        """The factory registered as ``name``; ConfigError with a did-you-mean hint otherwise."""
+        if name not in self._factories:
+            hint = difflib.get_close_matches(str(name), self.names, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(f"unknown {self.where} {name!r}{extra} (valid: {', '.join(self.names)})")
+        return self._factories[name]
 
     def create(self, spec: dict[str, Any], seed: int | None = None) -> Any:
         """Instantiate ``spec``. ``seed`` fills ``random_state`` when the spec sets neither seed nor random_state."""
