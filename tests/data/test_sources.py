@@ -291,3 +291,18 @@ def test_decoding_cifar_is_fast():
     seconds = time.perf_counter() - start
     assert d.images.shape == (5000, 32, 32, 3)
     assert seconds < 20, f"decoding 5000 CIFAR JPEGs took {seconds:.1f}s"  # about 1 s on a 2-core laptop
+
+
+def test_class_tree_with_several_splits(tmp_path):
+    from PIL import Image
+
+    for split, n in (("train", 2), ("test", 1)):
+        for cls, value in (("cat", 10), ("dog", 200)):
+            (tmp_path / split / cls).mkdir(parents=True)
+            for i in range(n):
+                Image.fromarray(np.full((4, 4), value + i, np.uint8)).save(tmp_path / split / cls / f"{i}.png")
+    both = load_source({"kind": "class_tree", "root": str(tmp_path), "split": ["train", "test"]})
+    assert len(both) == 6 and both.class_names == ["cat", "dog"]
+    assert both.ids.tolist()[:2] == ["train/cat/0", "train/cat/1"] and "test/dog/0" in both.ids.tolist()
+    assert both.labels.tolist() == [0, 0, 1, 1, 0, 1]
+    assert both.images[both.ids.tolist().index("test/dog/0")].max() == 200
