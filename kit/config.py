@@ -94,6 +94,8 @@ def validate_config(cfg: Any) -> dict[str, Any]:
         raise ConfigError("'finetune' needs a 'pretrain' section (the encoder to finetune)")
     if cfg.get("refine") is not None and cfg.get("pretrain") is None:
         raise ConfigError("'refine' needs a 'pretrain' section (the encoder to refine)")
+    if cfg.get("refine") and cfg["refine"].get("neighbor_reduce") is not None:
+        _check_steps(cfg["refine"]["neighbor_reduce"], "refine.neighbor_reduce")
 
     extract = cfg.get("extract") or {}
     if not isinstance(extract, dict):
@@ -110,13 +112,8 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     cfg["extract"] = extract
 
     steps = cfg.get("reduce") or []
-    if not isinstance(steps, list) or not all(isinstance(s, dict) and "method" in s for s in steps):
-        raise ConfigError("'reduce' must be a list of mappings each with a 'method'")
+    _check_steps(steps, "reduce")
     cfg["reduce"] = steps
-    from kit.reduce import create_reducer
-
-    for step in steps:
-        create_reducer(step)  # unknown method/keys fail here, not after pretraining
 
     cluster = cfg.get("cluster")
     if not isinstance(cluster, dict) or "method" not in cluster:
@@ -134,6 +131,16 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     submit.setdefault("copy_to", f"submissions/{cfg['name']}.csv")
     cfg["submit"] = submit
     return cfg
+
+
+def _check_steps(steps: Any, where: str) -> None:
+    """A list of reduce specs; unknown methods/keys fail here, not after pretraining."""
+    if not isinstance(steps, list) or not all(isinstance(s, dict) and "method" in s for s in steps):
+        raise ConfigError(f"'{where}' must be a list of mappings each with a 'method'")
+    from kit.reduce import create_reducer
+
+    for step in steps:
+        create_reducer(step)
 
 
 def check_keys(mapping: dict, allowed: set[str], where: str) -> None:

@@ -88,8 +88,9 @@ def run_pipeline(
         inputs = {"model": base.hash, "competition": comp_hash}
         nb_path = None
         if ref_cfg.get("mode", "auto") == "scan" or (ref_cfg.get("mode", "auto") == "auto" and not has_labels):
-            k = ref_cfg.get("k", 20)
-            nb = stage("neighbors", {"k": k}, inputs, lambda out: stages.neighbors_stage(comp, base.path, k, out))
+            k, steps = ref_cfg.get("k", 20), ref_cfg.get("neighbor_reduce")
+            nb = stage("neighbors", {"k": k, "reduce": steps, "seed": seed}, inputs,
+                       lambda out: stages.neighbors_stage(comp, base.path, k, out, steps, seed))
             nb_path = nb.path / "neighbors.npz"
             inputs = {**inputs, "neighbors": file_digest(nb_path)}
         ref = stage("refine", {"seed": seed, **ref_cfg}, inputs,

@@ -37,8 +37,10 @@ from kit.train.options import check_ranges
 MODES = ("auto", "scan", "semi")
 
 
-def mine_neighbors(model_dir: str | Path, images: np.ndarray, k: int = 20, device: str = "auto") -> np.ndarray:
-    """Indices (N, k) of each image's k nearest neighbours (cosine) in the model's feature space."""
+def mine_neighbors(model_dir: str | Path, images: np.ndarray, k: int = 20, device: str = "auto",
+                   reduce_steps: list[dict] | None = None, seed: int = 0) -> np.ndarray:
+    """Indices (N, k) of each image's k nearest neighbours (cosine) in the model's feature space, or in that
+    space after ``reduce_steps`` (e.g. [{method: umap, n_components: 10}]: UMAP's neighbours are often purer)."""
     from kit.neighbors import knn
 
     if k >= len(images):
@@ -46,7 +48,11 @@ def mine_neighbors(model_dir: str | Path, images: np.ndarray, k: int = 20, devic
     encoder = _encoder(load_model(_model_dir(model_dir), device="cpu"))
     dev = pick_device(device)
     feats = batched(encoder.to(dev).eval().encode, images, dev)
-    return knn(feats, k)[0]
+    if reduce_steps:
+        from kit.reduce import reduce
+
+        feats = reduce(feats, reduce_steps, seed=seed)
+    return knn(feats, k, metric="l2" if reduce_steps else "cosine")[0]
 
 
 def refine(
@@ -61,6 +67,7 @@ def refine(
     n_clusters: int = 0,
     mode: str = "auto",
     k: int = 20,
+    neighbor_reduce: list | None = None,
     epochs: int = 100,
     self_label_epochs: int = 20,
     n_heads: int = 5,
@@ -122,7 +129,7 @@ def refine(
         groups.append({"params": list(encoder.parameters()), "lr": encoder_lr})
     opt = torch.optim.Adam(groups, weight_decay=weight_decay)
     if neighbors is None and mode == "scan":
-        neighbors = mine_neighbors(model_dir, images, k, device)
+        neighbors = mine_neighbors(model_dir, images, k, device, neighbor_reduce, seed)
     total_epochs = epochs + (self_label_epochs if mode == "scan" else 0)
 
     cached = freeze_encoder and augment == "none" and strong_augment == "none"
