@@ -6,7 +6,7 @@ CONFIG ?= configs/fashion_mnist.yaml
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup data test submit reproduce bench report clean
+.PHONY: setup data test submit reproduce bench experiments report clean
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,11 @@ reproduce: setup data
 
 bench: setup data
 	$(BIN)/python scripts/bench.py
+
+# Course experiments (so far: the latent-dimension x depth sweep on digits); results under reports/.
+experiments: setup data
+	$(BIN)/kit sweep configs/experiments/digits_latent_dim.yaml --set pretrain.model_kwargs.latent_dim=2,8,32 \
+		--set pretrain.model_kwargs.depth=1,2,3 -o reports/latent_dim
 
 report: setup
 	$(BIN)/kit report runs/$$(basename $(CONFIG) .yaml)

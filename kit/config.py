@@ -19,7 +19,8 @@ SECTIONS = {
     "name": "run name: outputs go to runs/<name>/ (required)",
     "seed": "global seed (int, default 0), used by every stage that does not set its own",
     "description": "free text",
-    "competition": "where the competition folder is (dir) and how to build it when missing (make)",
+    "competition": "where the competition folder is (dir: a kit folder or a Kaggle download, imported with the "
+                   "options in 'import'), and how to build it when missing (make)",
     "pretrain": "kit.train.pretrain.pretrain options; omit for no learned model",
     "finetune": "kit.train.finetune.finetune options; needs labeled images",
     "refine": "kit.refine.refine options: neighbour clustering + self-labelling (or FixMatch with labels)",
@@ -28,7 +29,7 @@ SECTIONS = {
     "cluster": "clusterer spec, e.g. {method: kmeans, n_clusters: 10}",
     "submit": "{leaderboard: true, copy_to: submissions/<name>.csv}",
 }
-COMPETITION_KEYS = {"dir", "make"}
+COMPETITION_KEYS = {"dir", "make", "import"}
 MAKE_KEYS = {"source", "type", "labels_per_class", "public_fraction", "n_images", "groups", "n_pairs", "seed", "name"}
 EXTRACT_KEYS = {"model", "kind", "batch_size"}
 SUBMIT_KEYS = {"leaderboard", "copy_to"}

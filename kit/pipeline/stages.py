@@ -15,6 +15,16 @@ def build_competition(comp_cfg: dict[str, Any], seed: int, console=None) -> Path
     """Use the competition folder if it exists (and was built from the same spec), else build it from
     ``competition.make``. A folder built from another spec is an error, not a silent reuse."""
     comp_dir = Path(comp_cfg["dir"])
+    from kit.competition.importer import import_competition, import_is_current, is_raw_download
+
+    if is_raw_download(comp_dir):  # a Kaggle download: import it beside itself, again only when it changed
+        options = dict(comp_cfg.get("import") or {})
+        out = comp_dir.parent / f"{comp_dir.name}.kit"
+        if not import_is_current(comp_dir, out, **options):
+            if console:
+                console.print(f"importing competition download [bold]{comp_dir}[/] -> {out}")
+            import_competition(comp_dir, out, overwrite=True, **options)
+        return out
     make = dict(comp_cfg.get("make") or {})
     spec = {**make, "seed": make.get("seed", seed)} if make else None
     if (comp_dir / "competition.json").exists():

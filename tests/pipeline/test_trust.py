@@ -74,3 +74,23 @@ def test_submission_does_not_depend_on_the_hidden_solution(in_tmp):
     without = run_pipeline(cfg, runs_dir=in_tmp / "runs", force=True)
     assert without["scores"] is None
     assert pd.read_csv(with_hidden["submission"]).equals(pd.read_csv(without["submission"]))
+
+
+def test_config_pointing_at_a_raw_download_imports_it(in_tmp):
+    from tests.competition.test_import import _csv, _png
+
+    d = in_tmp / "dl"
+    for n in range(40):
+        _png(d / "test" / f"{n:04d}.png", n, shape=(8, 8))
+    _csv(d / "sample_submission.csv", id=[f"{n:04d}.png" for n in range(40)], label=0)
+    cfg = {"name": "raw", "competition": {"dir": str(d), "import": {"n_classes": 3}},
+           "reduce": [{"method": "pca", "n_components": 4}], "cluster": {"method": "kmeans", "n_clusters": 3},
+           "submit": {"leaderboard": False, "copy_to": None}}
+    first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
+    assert first["scores"] is None  # no hidden solution in a download
+    sub = pd.read_csv(first["submission"])
+    assert sub["id"].tolist() == [f"{n:04d}.png" for n in range(40)] and sub["label"].between(0, 2).all()
+    assert (in_tmp / "dl.kit" / "competition.json").exists()
+    mtime = (in_tmp / "dl.kit" / "competition.json").stat().st_mtime
+    assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == []  # unchanged download: no re-import
+    assert (in_tmp / "dl.kit" / "competition.json").stat().st_mtime == mtime
