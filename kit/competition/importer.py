@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,7 +21,8 @@ from kit.data.imageset import ImageSet
 from kit.data.images import IMAGE_SUFFIXES, image_files, read_images
 from kit.data.npy import to_uint8_nhwc
 from kit.errors import ConfigError, DataError
-from kit.io import read_json, write_csv, write_json
+from kit.competition.folder import write_competition
+from kit.io import read_json
 
 TYPES = ("label", "binary", "pairs")
 LABEL_STEMS = ("train", "trainlabels", "trainlabel", "labels", "label", "training", "traininglabels")
@@ -99,7 +98,7 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
         files["pairs.csv"] = rows
     if sol is not None:
         files["hidden/solution.csv"] = sol
-    return _write(out, meta, image_set, files)
+    return write_competition(out, meta, image_set, files)
 
 
 def _predicted(entries: list[_Entry], sample: pd.DataFrame, ctype: str, layout: str, sample_path: Path,
@@ -152,22 +151,6 @@ def _metric(ctype: str, has_labels: bool) -> str:
     return "binary_accuracy" if ctype == "binary" else "pair_accuracy"
 
 
-def _write(out: Path, meta: dict, images: ImageSet, files: dict[str, pd.DataFrame]) -> Path:
-    """Everything into a temporary sibling folder, renamed over ``out`` at the end: never half-written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write_json(tmp / "competition.json", meta)
-        images.save(tmp / "images.npz")
-        for rel, df in files.items():
-            write_csv(tmp / rel, df)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return out
 
 
 def import_signature(src: str | Path, **options) -> dict:

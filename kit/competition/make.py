@@ -1,8 +1,6 @@
 """Build a competition folder (docs/formats.md) from a labeled ImageSet, deterministically from a seed."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -13,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from kit.data.imageset import ImageSet
 from kit.data.sources import subsample
 from kit.errors import ConfigError, DataError
-from kit.io import write_csv, write_json
+from kit.competition.folder import write_competition
 
 CIFAR10_GROUPS = (["bird", "cat", "deer", "dog", "frog", "horse"], ["airplane", "automobile", "ship", "truck"])
 TYPES = ("label", "binary", "pairs")
@@ -107,25 +105,13 @@ def make_competition(
     }
     if make_spec is not None:
         meta["make"] = make_spec
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        (tmp / "hidden").mkdir()
-        write_json(tmp / "competition.json", meta)
-        images.save(tmp / "images.npz")
-        if labels_per_class:
-            write_csv(tmp / "labeled.csv", pd.DataFrame({"id": ids[labeled_mask], "label": labels[labeled_mask]}))
-        if type == "pairs":
-            write_csv(tmp / "pairs.csv", rows)
-        write_csv(tmp / "sample_submission.csv", pd.DataFrame({"id": rows["id"], "label": 0}))
-        write_csv(tmp / "hidden" / "solution.csv", pd.DataFrame({"id": rows["id"], "label": truth, "Usage": usage}))
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return out_dir
+    files = {"sample_submission.csv": pd.DataFrame({"id": rows["id"], "label": 0}),
+             "hidden/solution.csv": pd.DataFrame({"id": rows["id"], "label": truth, "Usage": usage})}
+    if labels_per_class:
+        files["labeled.csv"] = pd.DataFrame({"id": ids[labeled_mask], "label": labels[labeled_mask]})
+    if type == "pairs":
+        files["pairs.csv"] = rows
+    return write_competition(out_dir, meta, images, files)
 
 
 def _two_groups(source: ImageSet, groups) -> tuple[ImageSet, list[str], list[list[str]]]:
