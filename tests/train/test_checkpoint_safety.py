@@ -89,3 +89,16 @@ def test_out_of_range_options_fail_before_training(tmp_path, images, option, val
     with pytest.raises(ConfigError, match=message):
         pretrain(images, tmp_path / "m", **{**KW, option: value})
     assert not (tmp_path / "m").exists()
+
+
+def test_resume_with_more_epochs_rebuilds_the_cosine_schedule(tmp_path, images):
+    import math
+
+    import pandas as pd
+
+    pretrain(images, tmp_path, **{**KW, "epochs": 2, "lr": 0.01})
+    pretrain(images, tmp_path, resume=True, **{**KW, "epochs": 4, "lr": 0.01})
+    lrs = pd.read_csv(tmp_path / "metrics.csv")["lr"].tolist()
+    # epochs 1-2 ran under a 2-epoch schedule; 3-4 continue a 4-epoch cosine (never climbing back up)
+    assert lrs[:2] == pytest.approx([0.01, 0.01 * 0.5 * (1 + math.cos(math.pi / 2))])
+    assert lrs[2:] == pytest.approx([0.01 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in (2, 3)])
