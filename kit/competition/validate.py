@@ -17,11 +17,17 @@ def read_submission(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise SubmissionError(f"{path}: no such file")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise SubmissionError(f"{path}: file is empty") from None
     except Exception as e:
         raise SubmissionError(f"{path}: not a readable CSV ({e})") from None
+    # pandas skips blank lines: keep each row's real line number in the file for error messages
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        lines = [n for n, text in enumerate(f, start=1) if text.strip()]
+    if len(lines) == len(df) + 1:
+        df.attrs["lines"] = lines[1:]
+    return df
 
 
 def validate_submission(submission, sample, type: str | None = None, *, metric: str | None = None,
@@ -43,7 +49,11 @@ def validate_submission(submission, sample, type: str | None = None, *, metric: 
     expected = list(sample.columns)
     if list(df.columns) != expected:
         raise SubmissionError(f"wrong header: expected {','.join(expected)}, got {','.join(map(str, df.columns))}")
-    line = lambda i: int(i) + 2  # noqa: E731  data row i is on line i + 2
+    file_lines = df.attrs.get("lines")
+
+    def line(i) -> int:  # the file's line number of data row i (row i + 2 when the file has no blank lines)
+        return file_lines[int(i)] if file_lines else int(i) + 2
+
     ids = df["id"].str.strip()
     labels = df["label"].str.strip()
     empty = np.flatnonzero((ids == "") | (labels == "") | ids.str.lower().isin(["nan", "none"]) | labels.str.lower().isin(["nan", "none"]))

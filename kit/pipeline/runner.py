@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kit.competition import load_competition
 from kit.config import load_config, read_config_file, validate_config
-from kit.io import read_json, write_json, write_text
+from kit.io import atomic_path, read_json, write_json, write_text
 from kit.pipeline import stages
 from kit.pipeline.cache import StageDir, file_digest, folder_digest, hash_obj
 
@@ -119,7 +119,8 @@ def run_pipeline(
     if copy_submission and cfg["submit"].get("copy_to"):
         dest = Path(cfg["submit"]["copy_to"])
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(submission, dest)
+        with atomic_path(dest) as tmp:  # a crash never leaves a half-copied submission
+            shutil.copyfile(submission, tmp)
         record = {**read_json(submission.with_suffix(".json")), "scores": scores, "config_file": _config_file(config)}
         write_json(dest.with_suffix(".json"), record)  # what `make reproduce` checks against
         submission = dest

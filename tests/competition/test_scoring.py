@@ -47,3 +47,17 @@ def test_bad_solution_and_metric(tmp_path):
         read_solution(tmp_path / "s.csv")
     with pytest.raises(DataError, match="no such solution file"):
         read_solution(tmp_path / "missing.csv")
+
+
+def test_error_line_numbers_count_blank_lines(tmp_path):
+    import pandas as pd
+    import pytest
+
+    from kit.competition.validate import validate_submission
+    from kit.errors import SubmissionError
+
+    sample = pd.DataFrame({"id": ["a", "b", "c"], "label": [0, 0, 0]})
+    path = tmp_path / "sub.csv"
+    path.write_text("id,label\na,0\n\n\nb,x\nc,1\n")
+    with pytest.raises(SubmissionError, match="line 5 has 'x'"):
+        validate_submission(path, sample)

@@ -283,14 +283,9 @@ def test_npy_ids_file(tmp_path):
 
 
 @pytest.mark.skipif(not (shared_data_dir() / "cifar10" / "train").exists(), reason="shared CIFAR-10 not present")
-def test_decoding_cifar_is_fast():
-    import time
-
-    start = time.perf_counter()
+def test_decoding_cifar_subset():
     d = load_source({"kind": "class_tree", "root": "shared:cifar10", "split": "train", "limit_per_class": 500})
-    seconds = time.perf_counter() - start
-    assert d.images.shape == (5000, 32, 32, 3)
-    assert seconds < 20, f"decoding 5000 CIFAR JPEGs took {seconds:.1f}s"  # about 1 s on a 2-core laptop
+    assert d.images.shape == (5000, 32, 32, 3) and np.bincount(d.labels).tolist() == [500] * 10
 
 
 def test_class_tree_with_several_splits(tmp_path):
