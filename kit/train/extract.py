@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from kit.data.imageset import ImageSet
 from kit.errors import ConfigError

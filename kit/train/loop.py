@@ -13,9 +13,15 @@ from kit.io import atomic_path
 
 
 def pick_device(device: str = "auto") -> torch.device:
+    """``auto`` takes CUDA when present; asking for CUDA where there is none is an error, not a silent CPU run."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} asked for, but this machine has no CUDA GPU; use device auto or cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"device must be auto, cpu or cuda[:N], got {device!r}") from None
 
 
 def to_tensor(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from kit.errors import ConfigError, DataError
 from kit.io import write_csv

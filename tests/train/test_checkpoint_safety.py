@@ -102,3 +102,11 @@ def test_resume_with_more_epochs_rebuilds_the_cosine_schedule(tmp_path, images):
     # epochs 1-2 ran under a 2-epoch schedule; 3-4 continue a 4-epoch cosine (never climbing back up)
     assert lrs[:2] == pytest.approx([0.01, 0.01 * 0.5 * (1 + math.cos(math.pi / 2))])
     assert lrs[2:] == pytest.approx([0.01 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in (2, 3)])
+
+
+def test_cuda_on_a_machine_without_one_is_a_clear_error(tmp_path, images):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        pretrain(images, tmp_path / "m", **{**KW, "device": "cuda"})
+    assert not (tmp_path / "m").exists()
