@@ -31,6 +31,11 @@ INTERRUPTED = 130
 
 
 def main(args: list[str] | None = None) -> None:
+    import signal
+
+    # A shell starts background jobs with SIGINT ignored, and Python keeps that: restore Ctrl-C so that a kit
+    # started from a script or a test can still be interrupted (and exit 130 with how to resume).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         rv = app(args=args, prog_name="kit", standalone_mode=False)
     except KitError as e:
