@@ -194,10 +194,8 @@ def refine(
                         loss, used = self_label_loss(weak, strong, confidence, n_clusters)
                     else:
                         loss, used = fixmatch_loss(weak, strong, fixmatch_threshold)
-                        lab = labeled_index[torch.randint(0, len(labeled_index), (min(batch_size, 64),),
-                                                          generator=gen).numpy()]
-                        where = {p: j for j, p in enumerate(labeled_index.tolist())}
-                        target = torch.from_numpy(labeled_labels[[where[p] for p in lab.tolist()]]).to(dev)
+                        pick = torch.randint(0, len(labeled_index), (min(batch_size, 64),), generator=gen).numpy()
+                        lab, target = labeled_index[pick], torch.from_numpy(labeled_labels[pick]).to(dev)
                         sup = F.cross_entropy(head(embed(lab, augment, gen)).float(), target)
                         loss = loss + labeled_weight * sup
                         stats["labeled_loss"] += float(sup.detach())

@@ -1,0 +1,20 @@
+"""`kit refine` through the real entry point: bad input is one line and exit 2, nothing written."""
+from kit.competition import make_competition
+from kit.data import load_source
+from tests.cli.test_main_cli import kit
+
+
+def test_refine_cli_errors_and_success(tmp_path):
+    comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
+    bad = kit("refine", str(tmp_path / "nomodel"), str(comp), "-o", str(tmp_path / "out"))
+    assert bad.returncode == 2 and "not a kit model folder" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "out").exists()
+    model = tmp_path / "ae"
+    assert kit("pretrain", str(comp), "-o", str(model), "--model", "mlp_ae", "--epochs", "2").returncode == 0
+    big_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "-k", "500")
+    assert big_k.returncode == 2 and "k=500 must be smaller" in big_k.stderr and not (tmp_path / "out").exists()
+    semi = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--mode", "semi")
+    assert semi.returncode == 2 and "needs labeled images" in semi.stderr
+    ok = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1")
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "out" / "probabilities.npz").exists() and (tmp_path / "out" / "model.json").exists()
