@@ -48,3 +48,9 @@ ClusterMethod = Enum("ClusterMethod", {name: name for name in CLUSTER_METHODS}, 
 def value(choice) -> str | None:
     """The plain string of an enum member (None stays None), for library functions that take strings."""
     return None if choice is None else getattr(choice, "value", choice)
+
+
+class RefineMode(str, Enum):
+    auto = "auto"
+    scan = "scan"
+    semi = "semi"

@@ -5,6 +5,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.choices import RefineMode
 from kit.cli.pretrain import _section
 
 
@@ -14,7 +15,7 @@ def refine_command(
     competition: Path = typer.Argument(..., help="Competition folder (all its images are clustered)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
-    mode: str = typer.Option(None, help="auto (semi with labeled.csv, else scan) | scan | semi."),
+    mode: RefineMode = typer.Option(None, help="auto: semi with labeled.csv, else scan."),
     k: int = typer.Option(None, "-k", help="Neighbours per image (default 20)."),
     epochs: int = typer.Option(None, help="SCAN (or semi-supervised) epochs."),
     self_label_epochs: int = typer.Option(None, help="Self-labelling epochs after SCAN."),
@@ -31,7 +32,7 @@ def refine_command(
     from kit.pipeline.stages import refine_stage
 
     options = _section(config, "refine")
-    for key, value in dict(mode=mode, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
+    for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
                            n_clusters=n_clusters, freeze_encoder=freeze, seed=seed).items():
         if value is not None:
             options[key] = value

@@ -17,6 +17,10 @@ def test_choices_match_the_library():
     assert tuple(m.value for m in CompetitionType) == TYPES
     assert [m.value for m in Device] == ["auto", "cpu", "cuda"]
     assert [m.value for m in FeatureKind] == ["latent", "logits"]
+    from kit.cli.choices import RefineMode
+    from kit.refine.train import MODES
+
+    assert tuple(m.value for m in RefineMode) == MODES
 
 
 def test_label_mappings_are_accepted_by_the_mapper():
