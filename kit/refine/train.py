@@ -163,7 +163,8 @@ def refine(
         set_rng_state(ck["rng"])
     last.parent.mkdir(parents=True, exist_ok=True)
 
-    with progress_bar(progress) as bar, resumable("refine", lambda: len(rows)):
+    saved = [start]  # epochs in last.pt: what a rerun resumes from
+    with progress_bar(progress) as bar, resumable("refine", lambda: saved[0]):
         task = bar.add_task(f"refine {mode}", total=total_epochs, completed=start, info="")
         for epoch in range(start, total_epochs):
             t0 = time.perf_counter()
@@ -217,6 +218,7 @@ def refine(
             if not freeze_encoder:
                 state["encoder"] = encoder.state_dict()
             save_checkpoint(last, **state)
+            saved[0] = epoch + 1
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
             bar.update(task, advance=1, info=f"{phase} loss {row['loss']:.4f}" + (
                 f" confident {row['confident']}" if phase != "scan" else f" entropy {row['entropy']:.3f}"))

@@ -142,7 +142,9 @@ class LineProgress:
 
 @contextmanager
 def resumable(what: str, epochs_done):
-    """Turn Ctrl-C into Interrupted("...; rerun to resume from epoch N") so the CLI exits 130 and says how to go on."""
+    """Turn Ctrl-C into Interrupted("...; rerun to resume from epoch N") so the CLI exits 130 and says how to go on.
+
+    ``epochs_done()`` is the number of epochs in the saved checkpoint (not merely finished), so N is exact."""
     try:
         yield
     except KeyboardInterrupt:

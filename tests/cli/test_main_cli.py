@@ -139,3 +139,14 @@ def test_sigint_to_a_running_pretrain_exits_130(tmp_path):
             proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
+    import re
+
+    import pandas as pd
+
+    resume_from = int(re.search(r"resume from epoch (\d+)", err).group(1))
+    again = kit("pretrain", comp, "-o", out, "--model", "mlp_ae", "--epochs", resume_from + 1, "--device", "cpu",
+                "--resume")
+    assert again.returncode == 0, again.stderr
+    first = re.search(r"pretrain mlp_ae (\d+)/", again.stderr).group(1)
+    assert int(first) == resume_from  # the rerun's first epoch is the one the message named
+    assert pd.read_csv(out / "metrics.csv")["epoch"].tolist() == list(range(1, resume_from + 2))
