@@ -11,7 +11,8 @@ y = np.array([truth[i] for i in comp.images.ids])
 m = sys.argv[1]
 kw = eval("dict(" + sys.argv[2] + ")")
 t = time.time()
-out = refine(m, comp.images.images, "runs/attempts/fmr_" + str(abs(hash(sys.argv[2]))), n_clusters=10, augment="none", strong_augment="none", progress=False, **kw)
+kw = {"n_clusters": 10, "augment": "none", "strong_augment": "none", "progress": False, **kw}
+out = refine(m, comp.images.images, "runs/attempts/fmr_" + str(abs(hash(sys.argv[2]))), **kw)
 P = np.load(out / "probabilities.npz")["probabilities"]
 df = pd.read_csv(out / "metrics.csv")
 print(kw, "ACC", round(cluster_accuracy(y, P.argmax(1)), 4), round(time.time() - t, 1), "s", "conf", df.confident.iloc[-1], flush=True)
