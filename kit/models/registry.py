@@ -34,12 +34,17 @@ def create_model(name: str, in_channels: int = 1, image_size: int = 28, **kwargs
 
 def save_model(model: nn.Module, model_dir: str | Path, name: str, kwargs: dict, in_channels: int, image_size: int,
                extra: dict | None = None) -> Path:
+    return write_model_folder(model, model_dir, {"name": name, "kwargs": kwargs, "in_channels": in_channels,
+                                                 "image_size": image_size, **(extra or {})})
+
+
+def write_model_folder(model: nn.Module, model_dir: str | Path, meta: dict) -> Path:
+    """model.pt (state dict, atomic) then model.json: what ``load_model`` reads back."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(model_dir / "model.pt") as tmp:
         torch.save(model.state_dict(), tmp)
-    write_json(model_dir / "model.json", {"name": name, "kwargs": kwargs, "in_channels": in_channels,
-                                          "image_size": image_size, **(extra or {})})
+    write_json(model_dir / "model.json", meta)
     return model_dir
 
 

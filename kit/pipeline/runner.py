@@ -82,12 +82,14 @@ def run_pipeline(
                 model, upstream = str(fin.path), {"model": fin.hash}
 
     if cfg.get("refine"):
+        from kit.refine.train import resolve_mode
+
         base = fin if cfg.get("finetune") else pre  # refine builds on the last trained model
         ref_cfg = cfg["refine"]
         has_labels = comp.labeled is not None and len(comp.labeled) > 0
         inputs = {"model": base.hash, "competition": comp_hash}
         nb_path = None
-        if ref_cfg.get("mode", "auto") == "scan" or (ref_cfg.get("mode", "auto") == "auto" and not has_labels):
+        if resolve_mode(ref_cfg.get("mode", "auto"), has_labels) == "scan":
             k, steps = ref_cfg.get("k", 20), ref_cfg.get("neighbor_reduce")
             nb = stage("neighbors", {"k": k, "reduce": steps, "seed": seed}, inputs,
                        lambda out: stages.neighbors_stage(comp, base.path, k, out, steps, seed))

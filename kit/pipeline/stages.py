@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 from kit.features import load_clusters, load_features, save_clusters, save_features
 from kit.io import read_json
 
@@ -97,8 +97,7 @@ def refine_stage(comp, model_dir: Path, neighbors_path: Path | None, options: di
     options.setdefault("n_clusters", default_n_clusters(comp))
     labeled_index = labeled_labels = None
     if comp.labeled is not None and len(comp.labeled):
-        where = {i: n for n, i in enumerate(comp.images.ids.tolist())}
-        labeled_index = np.array([where[i] for i in comp.labeled.ids], dtype=np.int64)
+        labeled_index = labeled_positions(comp.images.ids, comp, comp.dir / "images.npz")
         labeled_labels = comp.labeled.labels
     neighbors = None
     if neighbors_path is not None:
@@ -124,17 +123,13 @@ def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Pat
 
     from kit.reduce import reduce
 
-    def say(msg: str) -> None:
-        if console is not None:
-            console.print(msg, markup=False, highlight=False)
-
     ids, X = load_features(features_path)
     chain = " -> ".join(str(s.get("method")) for s in steps) if steps else "none (features kept as they are)"
-    say(f"reduce: {chain} on {X.shape[0]} x {X.shape[1]}")
+    _say(console, f"reduce: {chain} on {X.shape[0]} x {X.shape[1]}")
     t0 = time.perf_counter()
 
     def on_step(i: int, spec: dict) -> None:
-        say(f"reduce: step {i + 1}/{len(steps)} {spec['method']} (at {time.perf_counter() - t0:.1f}s)")
+        _say(console, f"reduce: step {i + 1}/{len(steps)} {spec['method']} (at {time.perf_counter() - t0:.1f}s)")
 
     Z = reduce(X, steps, seed=seed, on_step=on_step if len(steps) > 1 else None) if steps else X
     out = save_features(Path(out_dir) / out_name, ids, Z)
@@ -143,7 +138,7 @@ def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Pat
 
         view = PCA(2, random_state=seed).fit_transform(Z) if Z.shape[1] > 2 else np.c_[Z, np.zeros(len(Z))]
         save_features(Path(out_dir) / "embedding_2d.npz", ids, view)
-    say(f"reduce: done, {Z.shape[0]} x {Z.shape[1]} in {time.perf_counter() - t0:.1f}s")
+    _say(console, f"reduce: done, {Z.shape[0]} x {Z.shape[1]} in {time.perf_counter() - t0:.1f}s")
     return out
 
 
@@ -155,37 +150,45 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
 
     from kit.cluster import cluster
     from kit.cluster.label_mapping import apply_mapping, map_clusters_to_labels
-    from kit.errors import DataError
-
-    def say(msg: str) -> None:
-        if console is not None:
-            console.print(msg, markup=False, highlight=False)
 
     ids, X = load_features(embedding_path)
     spec = dict(spec)
     spec.setdefault("n_clusters", 10 if comp is None else default_n_clusters(comp))
-    say(f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}")
+    _say(console, f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}")
     t0 = time.perf_counter()
     clusters = cluster(X, spec, seed=seed)
     _, sizes = np.unique(clusters, return_counts=True)
-    say(f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) in {time.perf_counter() - t0:.1f}s")
+    _say(console, f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) "
+                  f"in {time.perf_counter() - t0:.1f}s")
     labels = probabilities = None
     if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
         labels = clusters
         e = np.exp(X - X.max(1, keepdims=True))
         probabilities = e / e.sum(1, keepdims=True)  # kept for pairs: P(same class) = <p_a, p_b>
     elif comp is not None and comp.labeled is not None and len(comp.labeled):
-        where = {i: n for n, i in enumerate(ids.tolist())}
-        missing = [i for i in comp.labeled.ids.tolist() if i not in where]
-        if missing:
-            raise DataError(f"{embedding_path}: labeled image {missing[0]!r} of competition {comp.name!r} has no row "
-                            f"({len(missing)} missing)")
-        index = np.array([where[i] for i in comp.labeled.ids.tolist()], dtype=np.int64)
+        index = labeled_positions(ids, comp, embedding_path)
         mapped = map_clusters_to_labels(clusters, index, comp.labeled.labels, int(comp.n_classes), method=mapping)
         labels = apply_mapping(clusters, mapped)
         agree = float((labels[index] == comp.labeled.labels).mean())
-        say(f"cluster: mapped clusters to classes with {len(index)} labeled images ({agree:.1%} of them agree)")
+        _say(console, f"cluster: mapped clusters to classes with {len(index)} labeled images "
+                      f"({agree:.1%} of them agree)")
     return save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities)
+
+
+def _say(console, msg: str) -> None:
+    """One plain progress line inside `kit run` (no rich markup: paths and ids may contain brackets)."""
+    if console is not None:
+        console.print(msg, markup=False, highlight=False)
+
+
+def labeled_positions(ids: np.ndarray, comp, where: Path | str) -> np.ndarray:
+    """Row of each of the competition's labeled images in ``ids`` (the rows of ``where``)."""
+    row = {i: n for n, i in enumerate(np.asarray(ids).tolist())}
+    missing = [i for i in comp.labeled.ids.tolist() if i not in row]
+    if missing:
+        raise DataError(f"{where}: labeled image {missing[0]!r} of competition {comp.name!r} has no row "
+                        f"({len(missing)} missing)")
+    return np.array([row[i] for i in comp.labeled.ids.tolist()], dtype=np.int64)
 
 
 def default_n_clusters(comp) -> int:

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from kit.errors import ConfigError, DataError
-from kit.io import atomic_path, read_json, write_csv, write_json, write_npz
-from kit.models import load_model
+from kit.io import read_json, write_csv, write_npz
+from kit.models import load_model, write_model_folder
 from kit.models.classifier import Classifier
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.losses import fixmatch_loss, scan_loss, self_label_loss
@@ -37,17 +37,25 @@ from kit.train.options import check_ranges
 MODES = ("auto", "scan", "semi")
 
 
+def resolve_mode(mode: str, has_labels: bool) -> str:
+    """auto -> semi with labeled images, scan without; the pipeline asks this to know whether to mine neighbours."""
+    return ("semi" if has_labels else "scan") if mode == "auto" else mode
+
+
 def mine_neighbors(model_dir: str | Path, images: np.ndarray, k: int = 20, device: str = "auto",
                    reduce_steps: list[dict] | None = None, seed: int = 0) -> np.ndarray:
     """Indices (N, k) of each image's k nearest neighbours (cosine) in the model's feature space, or in that
     space after ``reduce_steps`` (e.g. [{method: umap, n_components: 10}]: UMAP's neighbours are often purer)."""
-    from kit.neighbors import knn
-
     if k >= len(images):
         raise ConfigError(f"refine.k={k} must be smaller than the number of images ({len(images)})")
     encoder = _encoder(load_model(_model_dir(model_dir), device="cpu"))
     dev = pick_device(device)
-    feats = batched(encoder.to(dev).eval().encode, images, dev)
+    return _neighbors(batched(encoder.to(dev).eval().encode, images, dev), k, reduce_steps, seed)
+
+
+def _neighbors(feats: np.ndarray, k: int, reduce_steps: list[dict] | None, seed: int) -> np.ndarray:
+    from kit.neighbors import knn
+
     if reduce_steps:
         from kit.reduce import reduce
 
@@ -106,7 +114,7 @@ def refine(
     has_labels = labeled_index is not None and len(labeled_index) > 0
     if mode == "semi" and not has_labels:
         raise ConfigError("refine.mode semi needs labeled images, but the competition has no labeled.csv")
-    mode = ("semi" if has_labels else "scan") if mode == "auto" else mode
+    mode = resolve_mode(mode, has_labels)
     if has_labels:
         labeled_index = np.asarray(labeled_index, dtype=np.int64)
         labeled_labels = np.asarray(labeled_labels, dtype=np.int64)
@@ -128,12 +136,14 @@ def refine(
     if not freeze_encoder:  # a pretrained encoder moves slowly (SCAN: 1e-4); fresh heads need a large step
         groups.append({"params": list(encoder.parameters()), "lr": encoder_lr})
     opt = torch.optim.Adam(groups, weight_decay=weight_decay)
-    if neighbors is None and mode == "scan":
-        neighbors = mine_neighbors(model_dir, images, k, device, neighbor_reduce, seed)
     total_epochs = epochs + (self_label_epochs if mode == "scan" else 0)
 
     cached = freeze_encoder and augment == "none" and strong_augment == "none"
-    feats = torch.from_numpy(batched(encoder.eval().encode, images, dev)).to(dev) if cached else None
+    mine = neighbors is None and mode == "scan"
+    feats_np = batched(encoder.eval().encode, images, dev) if cached or mine else None  # encoded once for both
+    if mine:
+        neighbors = _neighbors(feats_np, k, neighbor_reduce, seed)
+    feats = torch.from_numpy(feats_np).to(dev) if cached else None
 
     def embed(idx: np.ndarray, preset: str, gen) -> torch.Tensor:
         if cached:
@@ -241,10 +251,7 @@ def refine(
     meta["head"] = {"n_classes": n_clusters, "hidden": head_hidden}
     meta["refine"] = {"mode": mode, "k": k, "epochs": epochs, "self_label_epochs": self_label_epochs, "head": best,
                       "freeze_encoder": freeze_encoder, "n_labeled": int(len(labeled_index)) if has_labels else 0}
-    with atomic_path(out_dir / "model.pt") as tmp:
-        torch.save(model.cpu().state_dict(), tmp)
-    write_json(out_dir / "model.json", meta)
-    return out_dir
+    return write_model_folder(model.cpu(), out_dir, meta)
 
 
 def _model_dir(model_dir: str | Path) -> Path:

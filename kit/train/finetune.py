@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from kit.errors import DataError
-from kit.io import read_json, write_csv, write_json
-from kit.models import load_model
+from kit.io import read_json, write_csv
+from kit.models import load_model, write_model_folder
 from kit.models.classifier import Classifier
 from kit.train.augment import check_preset, tensor_augment
 from kit.train.inference import batched
@@ -99,12 +99,7 @@ def finetune(
     meta = read_json(model_dir / "model.json")
     meta["head"] = {"n_classes": n_classes, "hidden": hidden}
     meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels)}
-    from kit.io import atomic_path
-
-    with atomic_path(out_dir / "model.pt") as tmp:
-        torch.save(model.cpu().state_dict(), tmp)
-    write_json(out_dir / "model.json", meta)
-    return out_dir
+    return write_model_folder(model.cpu(), out_dir, meta)
 
 
 def predict_logits(model, images: np.ndarray, device="cpu", batch_size: int = 512) -> np.ndarray:
