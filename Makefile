@@ -33,10 +33,9 @@ reproduce: setup data
 bench: setup data
 	$(BIN)/python scripts/bench.py
 
-# Course experiments (so far: the latent-dimension x depth sweep on digits); results under reports/.
+# Course experiments: one page per report under reports/ (index: reports/index.html), CPU-sized (~30 min, 2 cores).
 experiments: setup data
-	$(BIN)/kit sweep configs/experiments/digits_latent_dim.yaml --set pretrain.model_kwargs.latent_dim=2,8,32 \
-		--set pretrain.model_kwargs.depth=1,2,3 -o reports/latent_dim
+	$(BIN)/kit experiment configs/experiments/*.yaml --private -o reports
 
 report: setup
 	$(BIN)/kit report runs/$$(basename $(CONFIG) .yaml)

@@ -48,15 +48,21 @@ MAX_NAME = 120
 
 @dataclass
 class Cell:
-    """One grid point: the swept values (key -> parsed value), their text as typed, and the run name."""
+    """One run: its table columns (key -> parsed value, and the text as typed), its run name and the config
+    overrides that make it. A grid point's columns are its swept keys; an experiment variant's is its label."""
 
     values: dict[str, Any]
     texts: dict[str, str]
     name: str
+    extra: list[str] | None = None  # overrides when they are not the columns (named variants)
 
     @property
     def overrides(self) -> list[str]:
-        return [f"{k}={t}" for k, t in self.texts.items()]
+        return self.extra if self.extra is not None else [f"{k}={t}" for k, t in self.texts.items()]
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{t}" if k == "variant" else f"{k.rsplit('.', 1)[-1]}={t}" for k, t in self.texts.items())
 
 
 # ---------------------------------------------------------------- parsing
@@ -142,8 +148,9 @@ def cell_name(base: str, texts: dict[str, str], taken: set[str] = frozenset()) -
 
 
 def check_keys(cells: list[Cell], base: dict[str, Any]) -> None:
-    """Keys that cannot be swept: the competition (cells would not be comparable), the run name, new sections."""
-    for key in cells[0].values:
+    """Keys that cannot be swept: the competition (cells would not be comparable), the run name, new sections
+    (a grid varies options; named experiment variants may add or drop a stage)."""
+    for key in dict.fromkeys(o.split("=", 1)[0].strip() for c in cells for o in c.overrides):
         top = key.split(".", 1)[0]
         if top == "competition":
             raise ConfigError(f"--set {key}: a sweep cannot change the competition (every cell must score on the same one)")
@@ -152,7 +159,7 @@ def check_keys(cells: list[Cell], base: dict[str, Any]) -> None:
         if top not in SECTIONS:
             hint = difflib.get_close_matches(top, sorted(SECTIONS), n=1)
             raise ConfigError(f"--set {key}: unknown key {top!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
-        if base.get(top) is None:
+        if base.get(top) is None and cells[0].extra is None:  # named variants may add or drop a stage
             raise ConfigError(f"--set {key}: the config has no '{top}' section (a sweep varies options, it does not add stages)")
 
 
@@ -176,7 +183,7 @@ def cell_config(raw: dict, cell: Cell) -> dict:
 
 def validate_cells(raw: dict, base: dict, cells: list[Cell]) -> dict[str, dict]:
     """Every value on its own (so an error names its key), then every cell. Returns name -> validated config."""
-    for key in cells[0].values:
+    for key in [] if cells[0].extra is not None else cells[0].values:  # named variants: checked per cell below
         for text in dict.fromkeys(c.texts[key] for c in cells):
             try:
                 validate_config(apply_overrides(raw, [f"{key}={text}"]))
@@ -312,35 +319,56 @@ def run_sweep(config: str | Path | dict, sets: list[str], *, out: str | Path | N
               runs_dir: str | Path = "runs", holdout: str | dict | None = None, private: bool = False,
               leaderboard: bool = False, console: Console | None = None) -> dict[str, Any]:
     """Validate every cell, then run the missing ones. Returns {"out", "rows", "ran": {cell: stages run}, "files"}."""
+    raw, base = read_base(config)
+    return run_cells(raw, base, grid(base["name"], sets), out=out, runs_dir=runs_dir, holdout=holdout,
+                     private=private, leaderboard=leaderboard, console=console, source=config, sets=sets)
+
+
+def read_base(config: str | Path | dict) -> tuple[dict, dict]:
+    """(raw config, validated config); errors name the file."""
+    raw = read_config_file(config) if not isinstance(config, dict) else copy.deepcopy(config)
+    try:
+        return raw, validate_config(raw)
+    except ConfigError as e:
+        raise ConfigError(f"{config if not isinstance(config, dict) else 'config'}: {e}") from None
+
+
+def prepare_cells(raw: dict, base: dict, cells: list[Cell], holdout: str | dict | None, console: Console):
+    """Everything checked before any cell trains. Returns (pinned raw config, cell configs, competition,
+    hold-out spec, hold-out images or None)."""
     from kit.competition import load_competition
     from kit.pipeline import stages
 
-    console = console or Console(stderr=True)
-    raw = read_config_file(config) if not isinstance(config, dict) else copy.deepcopy(config)
-    try:
-        base = validate_config(raw)
-    except ConfigError as e:
-        raise ConfigError(f"{config if not isinstance(config, dict) else 'config'}: {e}") from None
-    cells = grid(base["name"], sets)
     holdout_spec = parse_holdout(holdout) if isinstance(holdout, str) else holdout
     check_keys(cells, base)
     raw = pinned_config(raw, base)
     configs = validate_cells(raw, base, cells)
-
     comp = load_competition(stages.build_competition(raw["competition"], base["seed"], console))
-    train_images = comp.images.images
-    check_models(configs, train_images.shape[-1], train_images.shape[1])
+    check_models(configs, comp.images.images.shape[-1], comp.images.images.shape[1])
     held = None
     if holdout_spec is not None:
         held, dropped = holdout_images(holdout_spec, comp)
         if dropped:
             console.print(f"[yellow]--holdout-source: dropped {dropped} images that are also competition images[/]")
+    return raw, configs, comp, holdout_spec, held
 
+
+def run_cells(raw: dict, base: dict, cells: list[Cell], *, out: str | Path | None = None,
+              runs_dir: str | Path = "runs", holdout: str | dict | None = None, private: bool = False,
+              leaderboard: bool = False, console: Console | None = None, source=None, sets=None,
+              prepared=None, share_with: list[str] = ()) -> dict[str, Any]:
+    """Run the cells that have no result in OUT/cells/ yet (sharing cached stages), then write the table and plots.
+    ``prepared``: prepare_cells' result when the caller has checked the cells already; ``share_with``: names of
+    other runs (e.g. an experiment's other parts) whose cached stages these cells may reuse."""
+    console = console or Console(stderr=True)
+    raw, configs, comp, holdout_spec, held = prepared or prepare_cells(raw, base, cells, holdout, console)
+    train_images = comp.images.images
     out = Path(out) if out is not None else Path("sweeps") / base["name"]
     runs_dir = Path(runs_dir)
-    write_json(out / "sweep.json", {"config": str(config) if not isinstance(config, dict) else None, "sets": sets,
-                                    "holdout": holdout_spec, "cells": [c.name for c in cells]})
-    pool = [runs_dir / base["name"]] + [runs_dir / c.name for c in cells]
+    write_json(out / "sweep.json", {"config": str(source) if source is not None and not isinstance(source, dict)
+                                    else None, "sets": sets, "holdout": holdout_spec,
+                                    "cells": [c.name for c in cells]})
+    pool = [runs_dir / base["name"]] + [runs_dir / c.name for c in cells] + [runs_dir / n for n in share_with]
     records, ran, stats_cache = [], {}, {}
     for i, cell in enumerate(cells, 1):
         key = hash_obj({"config": configs[cell.name], "holdout": holdout_spec})
@@ -369,7 +397,8 @@ def run_sweep(config: str | Path | dict, sets: list[str], *, out: str | Path | N
         records.append(record)
     rows = [table_row(r, cells[0].values, private) for r in records]
     files = write_results(rows, list(cells[0].values), out, private)
-    files += plot_results(rows, list(cells[0].values), out, private)
+    if cells[0].extra is None:  # a line through named variants would suggest an order they do not have
+        files += plot_results(rows, list(cells[0].values), out, private)
     return {"out": out, "rows": rows, "ran": ran, "files": files}
 
 

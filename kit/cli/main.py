@@ -25,6 +25,7 @@ from kit.cli import (  # noqa: F401,E402
     report,
     run,
     sweep,
+    experiment,
 )
 
 INTERRUPTED = 130

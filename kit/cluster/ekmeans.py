@@ -26,16 +26,18 @@ CHUNK = 8192  # rows per block: the N x K distance/weight arrays never exceed CH
 
 class EquilibriumKMeans(ClusterMixin, BaseEstimator):
     """Sklearn-style EKM. ``alpha=None`` uses 2 / mean squared distance of the points to the data mean, so the
-    softmax temperature follows the data's scale. ``init`` is "k-means++" or a (n_clusters, D) array.
+    softmax temperature follows the data's scale; ``alpha_scale`` multiplies it (the course's x0.1 / x1 / x10
+    comparison, without knowing the data's scale). ``init`` is "k-means++" or a (n_clusters, D) array.
 
     Attributes: cluster_centers_, labels_ (argmin distance), n_iter_, alpha_, objective_ (sum_n J_n of the best
     run), cluster_weights_ (sum_n w_kn per centroid at the last update).
     """
 
     def __init__(self, n_clusters: int = 10, alpha: float | None = None, max_iter: int = 300, tol: float = 1e-4,
-                 n_init: int = 1, init="k-means++", random_state: int = 0) -> None:
+                 n_init: int = 1, init="k-means++", random_state: int = 0, alpha_scale: float = 1.0) -> None:
         self.n_clusters = n_clusters
         self.alpha = alpha
+        self.alpha_scale = alpha_scale
         self.max_iter = max_iter
         self.tol = tol
         self.n_init = n_init
@@ -45,6 +47,7 @@ class EquilibriumKMeans(ClusterMixin, BaseEstimator):
     def _check_params(self) -> None:
         require(self.n_clusters >= 1, "cluster.ekmeans.n_clusters", f"must be >= 1, got {self.n_clusters}")
         require(self.alpha is None or self.alpha > 0, "cluster.ekmeans.alpha", f"must be > 0, got {self.alpha}")
+        require(self.alpha_scale > 0, "cluster.ekmeans.alpha_scale", f"must be > 0, got {self.alpha_scale}")
         require(self.max_iter >= 1, "cluster.ekmeans.max_iter", f"must be >= 1, got {self.max_iter}")
         require(self.tol >= 0, "cluster.ekmeans.tol", f"must be >= 0, got {self.tol}")
         require(self.n_init >= 1, "cluster.ekmeans.n_init", f"must be >= 1, got {self.n_init}")
@@ -57,7 +60,8 @@ class EquilibriumKMeans(ClusterMixin, BaseEstimator):
         if len(X) < self.n_clusters:
             raise DataError(f"cluster.ekmeans: {len(X)} points for {self.n_clusters} clusters")
         sq_to_mean = ((X - X.mean(0)) ** 2).sum(1).mean()
-        self.alpha_ = float(self.alpha) if self.alpha is not None else 2.0 / (sq_to_mean if sq_to_mean > 0 else 1.0)
+        self.alpha_ = float(self.alpha_scale) * (
+            float(self.alpha) if self.alpha is not None else 2.0 / (sq_to_mean if sq_to_mean > 0 else 1.0))
         x_sq = (X ** 2).sum(1)
         tol = self.tol * float(X.var(0).mean())  # like sklearn: the shift threshold follows the data's scale
         rng = np.random.RandomState(self.random_state)

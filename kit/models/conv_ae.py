@@ -14,8 +14,8 @@ class ConvAutoEncoder(AutoEncoder):
     feature map (1024-d for depth 4 on 32x32); otherwise a linear layer maps it to ``latent_dim``."""
 
     def __init__(self, in_channels: int = 1, image_size: int = 28, depth: int = 4, width: int = 32,
-                 latent_dim: int | None = None) -> None:
-        super().__init__()
+                 latent_dim: int | None = None, image_range=(0, 1)) -> None:
+        super().__init__(image_range)
         self.image_size, self.work = image_size, working_size(image_size, depth)
         chans = [min(width * 2 ** i, 512) for i in range(depth)]
         layers, cin = [], in_channels
@@ -37,11 +37,11 @@ class ConvAutoEncoder(AutoEncoder):
         self.decoder = nn.Sequential(*ups, nn.Conv2d(chans[0], in_channels, 3, padding=1))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.to_latent(self.encoder(resize(x, self.work)).flatten(1))
+        return self.to_latent(self.encoder(resize(self._net_in(x), self.work)).flatten(1))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = self.from_latent(z).view(-1, *self.grid)
-        return torch.sigmoid(resize(self.decoder(h), self.image_size))
+        return self._net_out(resize(self.decoder(h), self.image_size))
 
 
 # Conv blocks a registered factory accepts: at least two poolings (else the flat code is huge), at most six
@@ -57,13 +57,14 @@ def _check_depth(name: str, depth: int) -> int:
 
 @register_model("conv_ae4")
 def conv_ae4(in_channels=1, image_size=28, latent_dim: int | None = None, width: int = 32,
-             depth: int = 4) -> ConvAutoEncoder:
+             depth: int = 4, image_range=(0, 1)) -> ConvAutoEncoder:
     """``depth`` overrides the number of conv blocks (the name keeps the default)."""
     return ConvAutoEncoder(in_channels, image_size, depth=_check_depth("conv_ae4", depth), width=width,
-                           latent_dim=latent_dim)
+                           latent_dim=latent_dim, image_range=image_range)
 
 
 @register_model("conv_ae5")
-def conv_ae5(in_channels=1, image_size=28, latent_dim: int = 256, width: int = 32, depth: int = 5) -> ConvAutoEncoder:
+def conv_ae5(in_channels=1, image_size=28, latent_dim: int = 256, width: int = 32, depth: int = 5,
+             image_range=(0, 1)) -> ConvAutoEncoder:
     return ConvAutoEncoder(in_channels, image_size, depth=_check_depth("conv_ae5", depth), width=width,
-                           latent_dim=latent_dim)
+                           latent_dim=latent_dim, image_range=image_range)

@@ -14,8 +14,9 @@ DEPTHS = (1, 2, 3)
 
 
 class MLPAutoEncoder(AutoEncoder):
-    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 32, hidden: tuple = (512, 256)) -> None:
-        super().__init__()
+    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 32, hidden: tuple = (512, 256),
+                 image_range=(0, 1)) -> None:
+        super().__init__(image_range)
         self.image_size, self.in_channels, self.latent_dim = image_size, in_channels, latent_dim
         dims = [in_channels * image_size * image_size, *hidden]
         enc = []
@@ -29,10 +30,10 @@ class MLPAutoEncoder(AutoEncoder):
         self.decoder = nn.Sequential(*dec, nn.Linear(rdims[-1], dims[0]))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x.flatten(1))
+        return self.encoder(self._net_in(x).flatten(1))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decoder(z)).view(-1, self.in_channels, self.image_size, self.image_size)
+        return self._net_out(self.decoder(z)).view(-1, self.in_channels, self.image_size, self.image_size)
 
 
 def hidden_widths(hidden: list | None, depth: int | None) -> tuple:
@@ -48,5 +49,5 @@ def hidden_widths(hidden: list | None, depth: int | None) -> tuple:
 
 @register_model("mlp_ae")
 def mlp_ae(in_channels=1, image_size=28, latent_dim: int = 32, hidden: list | None = None,
-           depth: int | None = None) -> MLPAutoEncoder:
-    return MLPAutoEncoder(in_channels, image_size, latent_dim, hidden_widths(hidden, depth))
+           depth: int | None = None, image_range=(0, 1)) -> MLPAutoEncoder:
+    return MLPAutoEncoder(in_channels, image_size, latent_dim, hidden_widths(hidden, depth), image_range)

@@ -22,8 +22,9 @@ class ResBlock(nn.Module):
 
 
 class ResNetAutoEncoder(AutoEncoder):
-    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 128, width: int = 32, depth: int = 3) -> None:
-        super().__init__()
+    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 128, width: int = 32, depth: int = 3,
+                 image_range=(0, 1)) -> None:
+        super().__init__(image_range)
         self.image_size, self.work, self.latent_dim = image_size, working_size(image_size, depth), latent_dim
         chans = [width * 2 ** i for i in range(depth)]
         blocks, cin = [nn.Conv2d(in_channels, chans[0], 3, 1, 1)], chans[0]
@@ -42,12 +43,13 @@ class ResNetAutoEncoder(AutoEncoder):
         self.decoder = nn.Sequential(*ups, nn.Conv2d(chans[0], in_channels, 3, 1, 1))
 
     def encode(self, x):
-        return self.to_latent(self.encoder(resize(x, self.work)).flatten(1))
+        return self.to_latent(self.encoder(resize(self._net_in(x), self.work)).flatten(1))
 
     def decode(self, z):
-        return torch.sigmoid(resize(self.decoder(self.from_latent(z).view(-1, *self.grid)), self.image_size))
+        return self._net_out(resize(self.decoder(self.from_latent(z).view(-1, *self.grid)), self.image_size))
 
 
 @register_model("resnet_ae")
-def resnet_ae(in_channels=1, image_size=28, latent_dim: int = 128, width: int = 32) -> ResNetAutoEncoder:
-    return ResNetAutoEncoder(in_channels, image_size, latent_dim, width)
+def resnet_ae(in_channels=1, image_size=28, latent_dim: int = 128, width: int = 32,
+              image_range=(0, 1)) -> ResNetAutoEncoder:
+    return ResNetAutoEncoder(in_channels, image_size, latent_dim, width, image_range=image_range)

@@ -16,8 +16,8 @@ from kit.models.registry import register_model
 
 class SkipAutoEncoder(AutoEncoder):
     def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 128, width: int = 32,
-                 depth: int = 3, skip_dropout: float = 0.5) -> None:
-        super().__init__()
+                 depth: int = 3, skip_dropout: float = 0.5, image_range=(0, 1)) -> None:
+        super().__init__(image_range)
         self.image_size, self.work, self.latent_dim, self.skip_dropout = image_size, working_size(image_size, depth), latent_dim, skip_dropout
         chans = [width * 2 ** i for i in range(depth)]
         self.downs = nn.ModuleList()
@@ -41,7 +41,7 @@ class SkipAutoEncoder(AutoEncoder):
         self._skips: list[torch.Tensor] | None = None
 
     def _encode(self, x):
-        h, skips = resize(x, self.work), []
+        h, skips = resize(self._net_in(x), self.work), []
         for down in self.downs:
             h = down(h)
             skips.append(h)
@@ -58,7 +58,7 @@ class SkipAutoEncoder(AutoEncoder):
             if skip is None:
                 skip = torch.zeros_like(h)
             h = fuse(torch.cat([h, skip], 1))
-        return torch.sigmoid(resize(self.out(h), self.image_size))
+        return self._net_out(resize(self.out(h), self.image_size))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self._decode(z, [None] * len(self.downs))
@@ -71,5 +71,7 @@ class SkipAutoEncoder(AutoEncoder):
 
 
 @register_model("skip_ae")
-def skip_ae(in_channels=1, image_size=28, latent_dim: int = 128, width: int = 32, skip_dropout: float = 0.5) -> SkipAutoEncoder:
-    return SkipAutoEncoder(in_channels, image_size, latent_dim, width, skip_dropout=skip_dropout)
+def skip_ae(in_channels=1, image_size=28, latent_dim: int = 128, width: int = 32, skip_dropout: float = 0.5,
+            image_range=(0, 1)) -> SkipAutoEncoder:
+    return SkipAutoEncoder(in_channels, image_size, latent_dim, width, skip_dropout=skip_dropout,
+                           image_range=image_range)

@@ -178,6 +178,14 @@ def curve(ctx: RunContext, path: Path) -> str:
     return curve_figure(df, path)
 
 
+def checkpoint_curve(ctx: RunContext, path: Path, seed: int) -> str:
+    """Every pretrain checkpoint through the run's configured reduce + cluster, scored on labeled images."""
+    from kit.report.checkpoint_curve import checkpoint_curve_figure, checkpoint_scores
+
+    df = checkpoint_scores(ctx, seed=seed)
+    return checkpoint_curve_figure(df, path, df.attrs["pipeline"])
+
+
 def correlation(contexts: list[RunContext], path: Path, seed: int) -> str:
     from kit.report.latent import abs_correlation, correlation_figure, mean_abs_correlation
 

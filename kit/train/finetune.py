@@ -1,7 +1,9 @@
 """Finetuning: a classifier head on the pretrained latent, trained on the few labeled images.
 
 Cross-entropy on logits (no softmax before the loss). ``freeze_encoder`` keeps the encoder in eval mode
-with no gradients, so its weights (BatchNorm statistics included) stay bit-identical.
+with no gradients, so its weights (BatchNorm statistics included) stay bit-identical. ``recon_weight`` > 0
+adds the autoencoder's reconstruction MSE of the (augmented) batch to the loss: the joint reconstruction +
+classification objective, which keeps the encoder from forgetting what it learned on all images.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
-from kit.errors import DataError
+from kit.errors import ConfigError, DataError
 from kit.io import read_json, write_csv
 from kit.models import load_model, write_model_folder
 from kit.models.classifier import Classifier
@@ -39,6 +41,7 @@ def finetune(
     hidden: int = 0,
     n_classes: int | None = None,
     weight_decay: float = 1e-4,
+    recon_weight: float = 0.0,
     seed: int = 0,
     device: str = "auto",
     progress: bool = True,
@@ -49,7 +52,7 @@ def finetune(
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     check_ranges("finetune", dict(epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
-                                  hidden=hidden, weight_decay=weight_decay))
+                                  hidden=hidden, weight_decay=weight_decay, recon_weight=recon_weight))
     check_preset(augment)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(images) or len(labels) < 2:
@@ -60,6 +63,10 @@ def finetune(
     dev = pick_device(device)
     torch.manual_seed(seed)
     model = Classifier(load_model(model_dir, device="cpu"), n_classes, hidden).to(dev)
+    if recon_weight > 0 and not getattr(model.encoder, "is_autoencoder", False):
+        raise ConfigError(f"finetune.recon_weight needs an autoencoder; {model_dir} has no decoder")
+    if recon_weight > 0 and freeze_encoder:
+        raise ConfigError("finetune.recon_weight needs freeze_encoder: false (a frozen encoder learns nothing from it)")
     idx = np.arange(len(labels))
     n_val = int(round(val_fraction * len(labels)))
     if n_val >= n_classes and len(labels) - n_val >= n_classes:
@@ -80,25 +87,32 @@ def finetune(
             if freeze_encoder:
                 model.encoder.eval()  # BatchNorm running stats must not move either
             order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
-            total = 0.0
+            total, recon_total = 0.0, 0.0
             for i in range(0, len(order), batch_size):
                 b = order[i:i + batch_size]
                 x = tensor_augment(to_tensor(images[b], dev), augment, gen)
                 with autocast(dev):
-                    loss = F.cross_entropy(model(x).float(), torch.from_numpy(labels[b]).to(dev))
+                    z = model.encode(x)
+                    loss = F.cross_entropy(model.head(z).float(), torch.from_numpy(labels[b]).to(dev))
+                    if recon_weight > 0:
+                        mse = F.mse_loss(model.encoder.decode(z).float(), x.float())
+                        loss = loss + recon_weight * mse
+                        recon_total += float(mse.detach()) * len(b)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 total += float(loss.detach()) * len(b)
             val_acc = accuracy(model, images[val_idx], labels[val_idx], dev) if len(val_idx) else float("nan")
             rows.append({"epoch": epoch + 1, "train_loss": total / len(order), "val_acc": val_acc,
+                         **({"recon_mse": recon_total / len(order)} if recon_weight > 0 else {}),
                          "seconds": time.perf_counter() - t0})
             bar.update(task, advance=1, info=f"loss {rows[-1]['train_loss']:.3f} val_acc {val_acc:.3f}")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     meta = read_json(model_dir / "model.json")
     meta["head"] = {"n_classes": n_classes, "hidden": hidden}
-    meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels)}
+    meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels),
+                        "recon_weight": recon_weight}
     return write_model_folder(model.cpu(), out_dir, meta)
 
 

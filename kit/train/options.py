@@ -23,6 +23,7 @@ LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "hidden": (0, False),
     "self_label_epochs": (0, False),
     "labeled_weight": (0, False),
+    "recon_weight": (0, False),
 }
 FRACTIONS = ("val_fraction", "confidence", "threshold")
 MODEL_DIMS = ("latent_dim", "depth", "width")

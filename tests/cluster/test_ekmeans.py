@@ -142,3 +142,16 @@ def test_beats_kmeans_on_imbalanced_clusters():
     ekm = cluster_accuracy(y, EquilibriumKMeans(3, n_init=3, random_state=0).fit_predict(X))
     assert km < 0.8  # K-Means fails here...
     assert ekm > 0.95  # ...and EKM recovers the three groups
+
+
+def test_alpha_scale_multiplies_the_default_alpha():
+    X = np.random.default_rng(0).normal(size=(200, 3)) * 7
+    base = EquilibriumKMeans(3, random_state=0).fit(X)
+    expected = 2.0 / ((X - X.mean(0)) ** 2).sum(1).mean()
+    for scale in (0.1, 10.0):
+        m = EquilibriumKMeans(3, alpha_scale=scale, random_state=0).fit(X)
+        assert m.alpha_ == pytest.approx(scale * expected)
+        same = EquilibriumKMeans(3, alpha=scale * base.alpha_, random_state=0).fit(X)
+        np.testing.assert_allclose(m.cluster_centers_, same.cluster_centers_)
+    with pytest.raises(Exception, match="alpha_scale"):
+        EquilibriumKMeans(3, alpha_scale=0).fit(X)

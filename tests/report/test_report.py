@@ -16,7 +16,7 @@ from kit.report import build_report
 from tests.report.conftest import clone_run, copy_competition
 
 FIGURES = ["confusion.png", "cluster_samples.png", "cluster_sizes.png", "embedding.png", "leaderboard.png",
-           "reconstruction.png", "curve.png", "interpolation.png", "latent_correlation.png", "anomaly.png"]
+           "reconstruction.png", "curve.png", "checkpoint_curve.png", "interpolation.png", "latent_correlation.png", "anomaly.png"]
 
 
 def skipped(text):
@@ -56,7 +56,7 @@ def test_raw_run_skips_model_figures_with_reasons(runs, tmp_path):
     _, (_, _, raw) = runs
     text = build_report([raw], tmp_path / "r").read_text()
     reasons = skipped(text)
-    assert len(reasons) == 6 and sum("no pretrain stage" in r for r in reasons) == 4, reasons
+    assert len(reasons) == 7 and sum("no pretrain stage" in r for r in reasons) == 5, reasons
     assert any("no leaderboard CSV" in r for r in reasons)
     assert_real_image(tmp_path / "r" / "embedding.png")
     assert not (tmp_path / "r" / "reconstruction.png").exists()
@@ -68,11 +68,12 @@ def test_missing_stage_outputs_are_skipped_not_raised(runs, tmp_path):
                     pretrain=tmp_path / "no_model", cluster=tmp_path / "no_cluster")
     text = build_report([run], tmp_path / "out").read_text()
     reasons = skipped(text)
-    assert len(reasons) == 9, reasons
+    assert len(reasons) == 10, reasons
     assert any("no reduce stage output" in r for r in reasons)
     assert sum("no cluster stage output" in r for r in reasons) == 3  # confusion, samples, sizes
     assert sum("no model.pt" in r for r in reasons) == 3  # reconstruction, interpolation, anomaly
     assert any("metrics.csv not found" in r for r in reasons)
+    assert any("no model.json" in r for r in reasons)  # the checkpoint curve
     assert "src='latent_correlation.png'" in text  # extract's latent features are still there
     assert "broken" in text  # still a table row
 
@@ -87,7 +88,9 @@ def test_a_failing_figure_is_reported_and_the_rest_still_drawn(runs, tmp_path):
     text = build_report([run], tmp_path / "out").read_text()
     reasons = skipped(text)
     failed = [r for r in reasons if r.startswith("failed:")]
-    assert len(failed) == 1 and len(reasons) == 2, reasons  # the broken embedding; no leaderboard anywhere
+    # the broken embedding; no leaderboard anywhere; the checkpoint curve needs the reduce stage.json
+    assert len(failed) == 1 and len(reasons) == 3, reasons
+    assert any("no reduce stage config" in r for r in reasons)
     assert stages["reduce"] != str(bad_reduce)
     assert text.count("<img ") == 8
 
@@ -144,7 +147,7 @@ def test_cli(runs, tmp_path):
     r = runner.invoke(app, ["report", str(a), str(b), "--out", str(tmp_path / "cli"), "--max-points", "300"])
     assert r.exit_code == 0, r.output
     text = (tmp_path / "cli" / "index.html").read_text()
-    assert "300 of 1797 points" in text and text.count("<img ") == 9  # all but the leaderboard history
+    assert "300 of 1797 points" in text and text.count("<img ") == 10  # all but the leaderboard history
     r = runner.invoke(app, ["report", str(tmp_path / "missing")])
     assert isinstance(r.exception, DataError) and "not a run folder" in str(r.exception)
 

@@ -60,3 +60,27 @@ def test_reconstruction_error_flags_out_of_distribution(pretrained):
     normal = reconstruction_errors(model, d.images[:300])
     noise = reconstruction_errors(model, np.random.default_rng(0).integers(0, 256, (300, 8, 8, 1), dtype=np.uint8))
     assert noise.mean() > 2 * normal.mean()
+
+
+def test_joint_reconstruction_loss_trains_the_decoder_and_keeps_reconstructions(tmp_path, pretrained):
+    d, model_dir = pretrained
+    kw = dict(freeze_encoder=False, epochs=15, augment="none", lr=1e-2, progress=False)
+    finetune(model_dir, d.images[:200], d.labels[:200], tmp_path / "ce", **kw)
+    finetune(model_dir, d.images[:200], d.labels[:200], tmp_path / "joint", recon_weight=5.0, **kw)
+    dec = lambda m: {k: v for k, v in m.state_dict().items() if k.startswith("decoder")}  # noqa: E731
+    before, ce, joint = dec(load_model(model_dir)), dec(load_model(tmp_path / "ce").encoder), dec(load_model(tmp_path / "joint").encoder)
+    assert before and all(torch.equal(before[k], ce[k]) for k in before)  # cross-entropy alone never reaches the decoder
+    assert not all(torch.equal(before[k], joint[k]) for k in before)
+    err = lambda p: reconstruction_errors(load_model(p).encoder, d.images[200:600]).mean()  # noqa: E731
+    assert err(tmp_path / "joint") < err(tmp_path / "ce")  # the joint loss keeps the encoder a good code
+    import pandas as pd
+
+    assert "recon_mse" in pd.read_csv(tmp_path / "joint" / "metrics.csv")
+
+
+def test_joint_loss_needs_a_trainable_autoencoder(tmp_path, pretrained):
+    d, model_dir = pretrained
+    with pytest.raises(ConfigError, match="recon_weight needs freeze_encoder: false"):
+        finetune(model_dir, d.images[:50], d.labels[:50], tmp_path / "x", recon_weight=1.0, progress=False)
+    with pytest.raises(ConfigError, match="recon_weight must be >= 0"):
+        finetune(model_dir, d.images[:50], d.labels[:50], tmp_path / "x", recon_weight=-1.0, freeze_encoder=False)

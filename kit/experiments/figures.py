@@ -1,0 +1,84 @@
+"""An experiment part's figures: each kind draws over the part's runs (labelled) and returns its sections.
+
+Comparison kinds (one figure, one panel per run) come from kit.report.compare; per-run kinds (checkpoint_curve)
+give one section per run. A figure whose inputs are missing becomes a 'skipped: reason' section, never a crash.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kit.report import RunContext, Skip
+
+Items = list[tuple[str, RunContext]]
+
+
+def _compare(kind: str):
+    def draw(items: Items, path: Path, opts: dict[str, Any], seed: int) -> str:
+        from kit.report import compare
+
+        return getattr(compare, kind)(items, path, **opts, seed=seed) if kind != "confusions" else \
+            compare.confusions(items, path, **opts)
+    return draw
+
+
+def _correlation(items: Items, path: Path, opts: dict[str, Any], seed: int) -> str:
+    from kit.report import figures
+
+    return figures.correlation([ctx for _, ctx in items], path, seed)
+
+
+COMPARE_KINDS = ("reconstructions", "embeddings", "denoising", "interpolation", "anomaly", "confusions")
+DRAW = {kind: _compare(kind) for kind in COMPARE_KINDS} | {"correlation": _correlation}
+TITLES = {
+    "reconstructions": "Original vs reconstructed, side by side",
+    "embeddings": "2-D embeddings, side by side",
+    "denoising": "Denoising: clean / noisy / denoised",
+    "interpolation": "Latent interpolation",
+    "anomaly": "Anomaly detection by reconstruction loss",
+    "confusions": "Confusion matrices",
+    "correlation": "Mean |Pearson| between latent coordinates vs latent dimension",
+    "checkpoint_curve": "Checkpoint curve: train MSE vs accuracy through the configured reduce + cluster",
+}
+
+
+def draw_figures(figures: list[dict[str, Any]], items: Items, out: Path, prefix: str, seed: int = 0) -> list[dict]:
+    """Sections for the page: {"title", "image" (path relative to ``out``), "caption"} or {"title", "skipped"}."""
+    sections = []
+    for j, fig in enumerate(figures):
+        kind = fig["kind"]
+        opts = {k: v for k, v in fig.items() if k not in ("kind", "only")}
+        chosen = [it for it in items if fig.get("only") is None or it[0] in [str(o) for o in fig["only"]]]
+        title = TITLES[kind] + (f" ({opts['color']})" if kind == "embeddings" and "color" in opts else "")
+        if kind == "checkpoint_curve":
+            for label, ctx in chosen:
+                sections.append(_section(f"{title}: {label}", out, f"{prefix}_{j}_{kind}_{_safe(label)}.png",
+                                         lambda p, ctx=ctx: _checkpoint_curve(ctx, p, opts, seed)))
+            continue
+        sections.append(_section(title, out, f"{prefix}_{j}_{kind}.png",
+                                 lambda p, kind=kind, opts=opts: DRAW[kind](chosen, p, opts, seed)))
+    return sections
+
+
+def _checkpoint_curve(ctx: RunContext, path: Path, opts: dict[str, Any], seed: int) -> str:
+    from kit.report.checkpoint_curve import checkpoint_curve_figure, checkpoint_scores
+
+    df = checkpoint_scores(ctx, max_images=opts.get("max_images", 2000), seed=seed)
+    return checkpoint_curve_figure(df, path, df.attrs["pipeline"])
+
+
+def _section(title: str, out: Path, filename: str, make) -> dict:
+    path = out / filename
+    path.unlink(missing_ok=True)  # never link a stale figure from an earlier page
+    try:
+        return {"title": title, "image": filename, "caption": make(path)}
+    except Skip as e:
+        return {"title": title, "skipped": str(e)}
+    except Exception as e:  # one broken figure must not cost the page; the reason is shown
+        return {"title": title, "skipped": f"failed: {type(e).__name__}: {e}"}
+
+
+def _safe(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60]

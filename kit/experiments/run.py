@@ -1,0 +1,78 @@
+"""Run an experiment: every part's runs (cached, shared stages, resumable), its figures, and one HTML page.
+
+Every part's runs are checked (configs, model options, competition) before the first one trains, so a typo in
+the last part fails in seconds. Runs are ordinary kit runs under runs/, named <base name>-<label>; parts
+reuse each other's cached stages (a variant equal to the base trains once for the whole experiment).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from kit.experiments.spec import Experiment, Part, sweep_sets
+from kit.io import write_json
+
+
+def part_cells(exp_base_name: str, part: Part):
+    from kit.sweep import UNSAFE, Cell, grid
+
+    if part.sweep is not None:
+        return grid(exp_base_name, sweep_sets(part.sweep))
+    return [Cell({"variant": label}, {"variant": label}, f"{exp_base_name}-{UNSAFE.sub('_', label)}",
+                 [f"{k}={json.dumps(v)}" for k, v in over.items()])
+            for label, over in part.variants.items()]
+
+
+def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: str | Path = "runs",
+                   private: bool = False, console: Console | None = None, seed: int = 0) -> Path:
+    """Returns the page (OUT/<name>/index.html)."""
+    from kit.config import validate_config
+    from kit.errors import ConfigError
+    from kit.report import RunContext
+    from kit.experiments.figures import draw_figures
+    from kit.experiments.page import write_experiment_page
+    from kit.sweep import prepare_cells, run_cells
+
+    console = console or Console(stderr=True)
+    try:
+        base = validate_config(exp.base)
+    except ConfigError as e:
+        raise ConfigError(f"{exp.source or exp.name}: base: {e}") from None
+    folder = Path(out) / exp.name
+    planned = []
+    for part in exp.parts:  # validate all parts before any training
+        cells = part_cells(base["name"], part)
+        try:
+            prepared = prepare_cells(exp.base, base, cells, exp.holdout, console)
+        except ConfigError as e:
+            raise ConfigError(f"{exp.source or exp.name}: part {part.title!r}: {e}") from None
+        planned.append((part, cells, prepared))
+    every_run = [c.name for _, cells, _ in planned for c in cells]
+    t0 = time.perf_counter()
+    results = []
+    for i, (part, cells, prepared) in enumerate(planned, 1):
+        console.rule(f"[bold]{exp.name}[/] part {i}/{len(planned)}: {part.title}")
+        tp = time.perf_counter()
+        res = run_cells(exp.base, base, cells, out=folder / part.slug, runs_dir=runs_dir, holdout=exp.holdout,
+                        private=private, console=console, source=exp.source, prepared=prepared,
+                        share_with=every_run)
+        items = [(c.label, RunContext.load(Path(r["run_dir"]))) for c, r in zip(cells, res["rows"])]
+        sections = draw_figures(part.figures, items, folder, part.slug, seed)
+        results.append({"part": part, "rows": res["rows"], "plots": [p for p in res["files"] if p.suffix == ".png"],
+                        "sections": sections, "seconds": round(time.perf_counter() - tp, 1)})
+    seconds = round(time.perf_counter() - t0, 1)
+    page = write_experiment_page(folder, exp, results, private, seconds)
+    write_json(folder / "experiment.json", {"name": exp.name, "title": exp.title, "source": exp.source,
+                                            "seconds": seconds, "private_shown": private,
+                                            "parts": [_summary(r) for r in results]})
+    console.print(f"experiment {exp.name}: {seconds:.0f} s, page {page}")
+    return page
+
+
+def _summary(r: dict[str, Any]) -> dict[str, Any]:
+    skipped = [s["title"] for s in r["sections"] if "skipped" in s]
+    return {"title": r["part"].title, "runs": len(r["rows"]), "seconds": r["seconds"], "skipped_figures": skipped}

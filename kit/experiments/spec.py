@@ -1,0 +1,194 @@
+"""Experiment files: a base run config and parts, each a sweep grid or named variants plus the figures to draw.
+
+Plain YAML validated at load with did-you-mean errors, like run configs:
+
+    name: ae_reductions            # reports/<name>/index.html
+    title: Two autoencoders x three reductions
+    description: free text shown on the page
+    base: {...a run config...}     # every run is this config plus a part's overrides
+    holdout: fashion_mnist,split=test,limit=500   # optional: images for the held-out reconstruction loss
+    parts:
+      - title: ...
+        notes: free text
+        sweep: {pretrain.model_kwargs.latent_dim: [2, 16]}     # a grid (cartesian product), or
+        variants: {mlp: {pretrain.model: mlp_ae}, conv: {}}    # named runs, each a set of overrides
+        figures: [{kind: reconstructions}, {kind: embeddings, color: cluster, only: [mlp]}]
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kit.config import read_config_file
+from kit.errors import ConfigError
+
+TOP_KEYS = {"name", "title", "description", "base", "holdout", "parts"}
+PART_KEYS = {"title", "notes", "sweep", "variants", "figures"}
+# figure kind -> options it accepts besides 'kind' and 'only' (see kit.experiments.figures)
+FIGURE_OPTIONS = {
+    "reconstructions": {"n"},
+    "embeddings": {"color", "max_points"},
+    "denoising": {"sigma", "n"},
+    "interpolation": {"classes", "indices", "steps"},
+    "anomaly": {"ood", "n_examples"},
+    "confusions": set(),
+    "correlation": set(),
+    "checkpoint_curve": {"max_images"},
+}
+NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass
+class Part:
+    title: str
+    notes: str = ""
+    sweep: dict[str, list] | None = None
+    variants: dict[str, dict[str, Any]] | None = None
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "_", self.title.lower()).strip("_")[:60] or "part"
+
+
+@dataclass
+class Experiment:
+    name: str
+    title: str
+    base: dict[str, Any]
+    parts: list[Part]
+    description: str = ""
+    holdout: str | None = None
+    source: str | None = None
+
+
+def _check_keys(d: dict, allowed: set[str], where: str) -> None:
+    for key in d:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            raise ConfigError(f"{where}: unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                              + f" (allowed: {', '.join(sorted(allowed))})")
+
+
+def _text(value: Any, where: str, required: bool = False) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ConfigError(f"{where} must be a{' non-empty' if required else ''} string, got {value!r}")
+    return value
+
+
+def parse_figure(fig: Any, where: str, labels: list[str]) -> dict[str, Any]:
+    if isinstance(fig, str):
+        fig = {"kind": fig}
+    if not isinstance(fig, dict) or "kind" not in fig:
+        raise ConfigError(f"{where}: a figure is a mapping with 'kind' (one of {', '.join(FIGURE_OPTIONS)}), got {fig!r}")
+    kind = fig["kind"]
+    if kind not in FIGURE_OPTIONS:
+        hint = difflib.get_close_matches(str(kind), list(FIGURE_OPTIONS), n=1)
+        raise ConfigError(f"{where}: unknown figure kind {kind!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                          + f" (kinds: {', '.join(FIGURE_OPTIONS)})")
+    _check_keys(fig, {"kind", "only"} | FIGURE_OPTIONS[kind], f"{where} ({kind})")
+    only = fig.get("only")
+    if only is not None:
+        if not isinstance(only, list) or not only:
+            raise ConfigError(f"{where} ({kind}): 'only' must be a non-empty list of run labels, got {only!r}")
+        for label in only:
+            if str(label) not in labels:
+                hint = difflib.get_close_matches(str(label), labels, n=1)
+                raise ConfigError(f"{where} ({kind}): 'only' names {label!r}, which is not a run of this part"
+                                  + (f"; did you mean {hint[0]!r}?" if hint else f" (runs: {', '.join(labels)})"))
+    return dict(fig)
+
+
+def sweep_labels(sweep: dict[str, list]) -> list[str]:
+    """The labels kit.sweep gives the grid's cells (Cell.label), for 'only' lists."""
+    from kit.sweep import grid
+
+    return [c.label for c in grid("x", sweep_sets(sweep))]
+
+
+def sweep_sets(sweep: dict[str, list]) -> list[str]:
+    """{key: [v1, v2]} -> ['key=v1,v2'] with each value written as JSON (valid YAML, commas inside [] kept)."""
+    return [f"{k}=" + ",".join(v if isinstance(v, str) and "," not in v and ":" not in v else json.dumps(v)
+                               for v in values) for k, values in sweep.items()]
+
+
+def parse_part(raw: Any, i: int) -> Part:
+    where = f"parts[{i}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping with title and sweep or variants")
+    _check_keys(raw, PART_KEYS, where)
+    title = _text(raw.get("title"), f"{where}.title", required=True)
+    sweep, variants = raw.get("sweep"), raw.get("variants")
+    if (sweep is None) == (variants is None):
+        raise ConfigError(f"{where} ({title}): give exactly one of 'sweep' (a grid) or 'variants' (named runs)")
+    if sweep is not None:
+        if not isinstance(sweep, dict) or not sweep:
+            raise ConfigError(f"{where}.sweep must map dotted keys to lists of values, e.g. {{pretrain.epochs: [5, 10]}}")
+        for key, values in sweep.items():
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"{where}.sweep.{key}: expected a non-empty list of values, got {values!r}")
+        labels = sweep_labels(sweep)
+    else:
+        if not isinstance(variants, dict) or not variants:
+            raise ConfigError(f"{where}.variants must map run labels to overrides, e.g. {{conv: {{pretrain.model: conv_ae4}}}}")
+        for label, over in variants.items():
+            if not isinstance(label, str) or not NAME.fullmatch(label):
+                raise ConfigError(f"{where}.variants: label {label!r} must be a plain name (letters, digits, . _ -)")
+            if over is not None and not isinstance(over, dict):
+                raise ConfigError(f"{where}.variants.{label} must map dotted keys to values (or be empty), got {over!r}")
+        variants = {k: dict(v or {}) for k, v in variants.items()}
+        labels = list(variants)
+    figures = raw.get("figures") or []
+    if not isinstance(figures, list):
+        raise ConfigError(f"{where}.figures must be a list")
+    return Part(title, _text(raw.get("notes"), f"{where}.notes"), sweep, variants,
+                [parse_figure(f, f"{where}.figures[{j}]", labels) for j, f in enumerate(figures)])
+
+
+def parse_experiment(raw: Any, source: str | None = None) -> Experiment:
+    if not isinstance(raw, dict):
+        raise ConfigError("an experiment file must be a mapping (name, title, base, parts)")
+    _check_keys(raw, TOP_KEYS, "experiment")
+    name = _text(raw.get("name"), "name", required=True)
+    if not NAME.fullmatch(name) or name in (".", ".."):
+        raise ConfigError(f"name must be a plain folder name (letters, digits, . _ -), got {name!r}")
+    base = raw.get("base")
+    if not isinstance(base, dict):
+        raise ConfigError("'base' is required: the run config every run of the experiment starts from")
+    parts = raw.get("parts")
+    if not isinstance(parts, list) or not parts:
+        raise ConfigError("'parts' is required: a non-empty list of {title, sweep or variants, figures}")
+    parsed = [parse_part(p, i) for i, p in enumerate(parts)]
+    slugs = [p.slug for p in parsed]
+    if len(set(slugs)) != len(slugs):
+        raise ConfigError(f"part titles must differ (their folder names repeat: {slugs})")
+    holdout = raw.get("holdout")
+    if holdout is not None and not isinstance(holdout, str):
+        raise ConfigError(f"holdout must be a source spec string like 'fashion_mnist,split=test,limit=500', got {holdout!r}")
+    return Experiment(name, _text(raw.get("title"), "title") or name, copy.deepcopy(base), parsed,
+                      _text(raw.get("description"), "description"), holdout, source)
+
+
+def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Experiment:
+    """Read an experiment file; ``overrides`` ('key=value', dotted into ``base``) scale it, e.g. for a smoke test.
+    ``holdout=...`` (``holdout=null`` to drop it) sets the experiment's hold-out source instead."""
+    from kit.overrides import apply_overrides, split_item
+
+    raw = read_config_file(path)
+    try:
+        if overrides:
+            if not isinstance(raw, dict) or not isinstance(raw.get("base"), dict):
+                raise ConfigError("overrides need a 'base' run config to apply to")
+            top = [split_item(o, "override") for o in overrides if o.split("=", 1)[0].strip() == "holdout"]
+            rest = [o for o in overrides if o.split("=", 1)[0].strip() != "holdout"]
+            raw = {**raw, "base": apply_overrides(raw["base"], rest), **{k: v for k, v in top}}
+        return parse_experiment(raw, str(path))
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

@@ -1,0 +1,81 @@
+"""Experiment files are validated at load: every mistake is one line naming the key, before anything trains."""
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kit.errors import ConfigError
+from kit.experiments import load_experiment, parse_experiment
+from kit.experiments.run import part_cells
+
+FILES = sorted(Path("configs/experiments").glob("*.yaml"))
+BASE = {"name": "b", "competition": {"dir": "competitions/x", "make": {"source": {"kind": "digits"}}},
+        "pretrain": {"model": "mlp_ae", "epochs": 1}, "cluster": {"method": "kmeans", "n_clusters": 10}}
+GOOD = {"name": "e", "base": BASE, "parts": [
+    {"title": "A", "sweep": {"pretrain.epochs": [1, 2]}, "figures": [{"kind": "reconstructions", "only": ["epochs=1"]}]},
+    {"title": "B", "variants": {"mlp": {}, "conv": {"pretrain.model": "conv_ae4"}}, "figures": ["confusions"]}]}
+
+
+def test_the_shipped_experiments_load_and_name_five_reports():
+    exps = [load_experiment(f) for f in FILES]
+    assert len(exps) == 5 and len({e.name for e in exps}) == 5
+    kinds = {f["kind"] for e in exps for p in e.parts for f in p.figures}
+    assert {"reconstructions", "embeddings", "denoising", "interpolation", "anomaly", "confusions", "correlation",
+            "checkpoint_curve"} <= kinds
+
+
+def test_good_spec_and_its_cells():
+    exp = parse_experiment(copy.deepcopy(GOOD))
+    a, b = (part_cells("b", p) for p in exp.parts)
+    assert [c.label for c in a] == ["epochs=1", "epochs=2"] and [c.overrides for c in a] == [["pretrain.epochs=1"], ["pretrain.epochs=2"]]
+    assert [c.name for c in b] == ["b-mlp", "b-conv"] and b[1].overrides == ['pretrain.model="conv_ae4"']
+
+
+def _bad(mutate):
+    raw = copy.deepcopy(GOOD)
+    mutate(raw)
+    return raw
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r.update(prts=[]), "unknown key 'prts'; did you mean 'parts'"),
+    (lambda r: r.pop("base"), "'base' is required"),
+    (lambda r: r.update(parts=[]), "'parts' is required"),
+    (lambda r: r["parts"][0].update(variants={"x": {}}), "exactly one of 'sweep'"),
+    (lambda r: r["parts"][0].update(sweep={"pretrain.epochs": []}), "non-empty list"),
+    (lambda r: r["parts"][0].update(figures=[{"kind": "reconstruction"}]), "did you mean 'reconstructions'"),
+    (lambda r: r["parts"][0].update(figures=[{"kind": "denoising", "sigm": 0.3}]), "did you mean 'sigma'"),
+    (lambda r: r["parts"][1].update(figures=[{"kind": "confusions", "only": ["mpl"]}]), "did you mean 'mlp'"),
+    (lambda r: r["parts"][1].update(title="A"), "part titles must differ"),
+    (lambda r: r["parts"][1].update(variants={"a b": {}}), "plain name"),
+    (lambda r: r.update(name="../x"), "plain folder name"),
+])
+def test_bad_specs_fail_with_one_line(mutate, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as e:
+        parse_experiment(_bad(mutate))
+    assert "\n" not in str(e.value)
+
+
+def test_overrides_scale_the_base_and_holdout(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text(yaml.safe_dump({**GOOD, "holdout": "fashion_mnist,split=test"}))
+    exp = load_experiment(path, ["pretrain.epochs=3", "holdout=null"])
+    assert exp.base["pretrain"]["epochs"] == 3 and exp.holdout is None
+    with pytest.raises(ConfigError, match=str(path)):
+        load_experiment(path, ["=3"])
+
+
+def test_run_checks_every_part_before_training(tmp_path):
+    """A bad key in the last part fails before the first part's runs start (no run folder is written)."""
+    from kit.experiments import run_experiment
+
+    raw = _bad(lambda r: r["parts"][1]["variants"].update(bad={"pretrain.epochz": 2}))
+    raw["base"]["competition"]["dir"] = str(tmp_path / "comp")
+    with pytest.raises(ConfigError, match="part 'B'.*epochz"):
+        run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    raw = _bad(lambda r: r["parts"][0].update(sweep={"competition.make.n_images": [100, 200]}, figures=[]))
+    raw["base"]["competition"]["dir"] = str(tmp_path / "comp")
+    with pytest.raises(ConfigError, match="cannot change the competition"):
+        run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")
