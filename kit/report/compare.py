@@ -47,7 +47,7 @@ def autoencoders(items: Items, same_shape: bool = True) -> tuple[list[tuple[str,
         if problem is None and same_shape and kept and ctx.images.shape[1:] != kept[0][1].images.shape[1:]:
             problem = f"its images are {ctx.images.shape[1:]}, those of {kept[0][0]} are {kept[0][1].images.shape[1:]}"
         if problem:
-            left.append(f"{label} ({problem})")
+            left.append(f"{label}: {problem}")
         else:
             kept.append((label, ctx, ctx.autoencoder()))
     if not kept:
@@ -81,7 +81,8 @@ def _grid(rows: list[tuple[str, torch.Tensor]], path) -> None:
 
 def _class(ctx: RunContext, value: int) -> str:
     names = ctx.class_names
-    return f"{value} ({names[value]})" if names and 0 <= value < len(names) and names[value] != str(value) else str(value)
+    named = names and 0 <= value < len(names) and names[value] != str(value)
+    return f"{value} ({names[value]})" if named else str(value)
 
 
 # ---- 1. reconstructions --------------------------------------------------------------------------------------------
@@ -196,7 +197,8 @@ def interpolation(items: Items, path, classes=None, indices=None, steps: int = 8
         model.eval()
         z = model.encode(x)
         tt = t.view(-1, *([1] * (z.dim() - 1)))
-        rows.append((f"{label} (latent {z[0].numel()})", torch.cat([x[:1], model.decode((1 - tt) * z[0] + tt * z[1]), x[1:]])))
+        decoded = model.decode((1 - tt) * z[0] + tt * z[1])
+        rows.append((f"{label} (latent {z[0].numel()})", torch.cat([x[:1], decoded, x[1:]])))
     _grid(rows, path)
     labels = _labels(first)
     ends = [f"id {first.comp.images.ids[i]} (position {i}"
@@ -236,7 +238,7 @@ def anomaly_losses(items: Items, ood=None, seed: int = 0):
         try:
             sets = _anomaly_sets(ctx, ood, seed)
         except Skip as e:
-            left.append(f"{label} ({e})")
+            left.append(f"{label}: {e}")
             continue
         errors[label] = {name: reconstruction_errors(model, imgs) for name, imgs in sets.items()}
         first = first or (model, sets)
@@ -260,18 +262,18 @@ def anomaly(items: Items, path, ood=None, n_examples: int = 6, seed: int = 0) ->
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("mean reconstruction MSE")
     ax.legend(fontsize=8)
-    axes = bottom.subplots(2 * len(names), n_examples, squeeze=False)
     model.eval()
-    for r, name in enumerate(names):
+    for sub, name in zip(np.atleast_1d(bottom.subfigures(len(names), 1)), names):
         x = to_tensor(sets[name][:n_examples])
         x_hat = model.decode(model.encode(x))
+        axes = sub.subplots(2, n_examples, squeeze=False)
         for c in range(n_examples):
-            for a, img in ((axes[2 * r, c], x), (axes[2 * r + 1, c], x_hat)):
+            for a, img in ((axes[0, c], x), (axes[1, c], x_hat)):
                 if c < len(x):
                     _show(a, img[c])
                 else:
                     a.axis("off")
-        axes[2 * r, 0].set_title(f"{name} (top) and its reconstruction by {next(iter(errors))}", loc="left", fontsize=8)
+        sub.suptitle(f"{name} (top) and its reconstruction by {next(iter(errors))}", fontsize=9)
     save_figure(fig, path)
     per_item = [f"{label}: " + ", ".join(f"{s} {e.mean():.4f}" + ("" if s == "competition" else
                                          f" (AUC {ood_auc(errs['competition'], e):.3f})") for s, e in errs.items())
@@ -335,7 +337,7 @@ def embeddings(items: Items, path, color: str = "label", max_points: int = 3000,
         try:
             panels.append((label, ctx, *_embedding_panel(ctx, color, seed), public_score(ctx)))
         except Skip as e:
-            left.append(f"{label} ({e})")
+            left.append(f"{label}: {e}")
     if not panels:
         raise _none("a 2-D embedding with " + ("reference labels" if color == "label" else "clusters"), left)
     top = max(int(s.max()) for *_, s, _, _ in panels)
@@ -343,9 +345,9 @@ def embeddings(items: Items, path, color: str = "label", max_points: int = 3000,
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 5.2), squeeze=False)
     for ax, (label, ctx, view, slots, _, score) in zip(axes[0], panels):
         idx = np.sort(np.random.default_rng(seed).choice(len(view), min(max_points, len(view)), replace=False))
-        grey, shown = idx[slots[idx] < 0], idx[slots[idx] >= 0]
-        ax.scatter(view[grey, 0], view[grey, 1], c="#d0d0d0", s=4, linewidths=0)
-        ax.scatter(view[shown, 0], view[shown, 1], c=cmap(slots[shown] % cmap.N), s=6, alpha=0.8, linewidths=0)
+        grey, shown, size = idx[slots[idx] < 0], idx[slots[idx] >= 0], 6 if len(idx) > 1000 else 14
+        ax.scatter(view[grey, 0], view[grey, 1], c="#d0d0d0", s=size * 0.7, linewidths=0)
+        ax.scatter(view[shown, 0], view[shown, 1], c=cmap(slots[shown] % cmap.N), s=size, alpha=0.8, linewidths=0)
         ax.set_title(label + (f"\npublic {score:.4f}" if score is not None else ""), fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -358,7 +360,8 @@ def embeddings(items: Items, path, color: str = "label", max_points: int = 3000,
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     save_figure(fig, path)
     how = ("reference label (grey: images without one)" if color == "label" else
-           "submitted cluster (a cluster takes the colour of its Hungarian-matched class; unmatched ones extra colours)")
+           "submitted cluster (a cluster takes the colour of its Hungarian-matched class; unmatched ones extra "
+           "colours)")
     scores = [f"{label} " + (f"{score:.4f}" if score is not None else "none recorded") for label, *_, score in panels]
     return (f"2-D embeddings coloured by {how}, up to {max_points} points each: "
             + "; ".join(f"{label}: {title}" for label, _, _, _, title, _ in panels)
@@ -375,7 +378,7 @@ def confusions(items: Items, path) -> str:
         try:
             done.append((label, ctx, *run_confusion(ctx)))
         except Skip as e:
-            left.append(f"{label} ({e})")
+            left.append(f"{label}: {e}")
     if not done:
         raise _none("clusters and reference labels", left)
     fig, axes = plt.subplots(1, len(done), figsize=(4.8 * len(done), 4.8), squeeze=False)
@@ -385,7 +388,10 @@ def confusions(items: Items, path) -> str:
             for i, j in zip(*np.nonzero(cm.counts)):
                 ax.text(j, i, str(cm.counts[i, j]), ha="center", va="center", fontsize=6,
                         color="white" if cm.row_normalised[i, j] > 0.55 else "#222")
-        ax.set_xticks(range(len(cm.classes)), [_class(ctx, v) for v in cm.classes.tolist()], rotation=90, fontsize=7)
+        names = [_class(ctx, v) for v in cm.classes.tolist()]
+        many = len(cm.classes) > 10 or sum(len(n) for n in names) > 50  # long names overlap unless slanted
+        ax.set_xticks(range(len(cm.classes)), names,
+                      rotation=45 if many else 0, ha="right" if many else "center", fontsize=7)
         ax.set_yticks(range(len(cm.clusters)), [f"{c} → {cm.mapping[c]}" if c in cm.mapping else f"{c} (unmatched)"
                                                 for c in cm.clusters.tolist()], fontsize=7)
         ax.set_title(f"{label}: accuracy {cm.accuracy:.4f}", fontsize=10)
@@ -393,7 +399,7 @@ def confusions(items: Items, path) -> str:
     axes[0, 0].set_ylabel("submitted cluster → Hungarian class")
     fig.tight_layout()
     save_figure(fig, path)
+    scores = [f"{label} {cm.accuracy:.4f} ({int(cm.counts.sum())} images, {ref.source})" for label, _, cm, ref in done]
     return ("Submitted clusters (rows, ordered by their Hungarian-matched class) against reference labels; colour = "
             "share of the cluster's images per class, text = image count. Accuracy under the one-to-one mapping, on "
-            "the labelled images: " + "; ".join(f"{label} {cm.accuracy:.4f} ({int(cm.counts.sum())} images, {ref.source})"
-                                              for label, _, cm, ref in done) + "." + _left_note(left))
+            "the labelled images: " + "; ".join(scores) + "." + _left_note(left))

@@ -61,8 +61,9 @@ def confusion_figure(cm: Confusion, path, class_names: list[str] | None = None, 
         if c in cm.mapping:
             ax.add_patch(Rectangle((col[cm.mapping[c]] - 0.5, i - 0.5), 1, 1, fill=False, ec="tab:red", lw=1.6))
     name = lambda v: class_names[v] if class_names and 0 <= v < len(class_names) else str(v)  # noqa: E731
-    ax.set_xticks(range(n_cols), [name(v) for v in cm.classes.tolist()], rotation=45 if n_cols > 10 else 0,
-                  ha="right" if n_cols > 10 else "center", fontsize=8)
+    slant = n_cols > 10 or sum(len(name(v)) for v in cm.classes.tolist()) > 60  # long names overlap unless slanted
+    ax.set_xticks(range(n_cols), [name(v) for v in cm.classes.tolist()], rotation=45 if slant else 0,
+                  ha="right" if slant else "center", fontsize=8)
     ax.set_yticks(range(n_rows), [f"cluster {c} → {name(cm.mapping[c])}" if c in cm.mapping else f"cluster {c} (unmatched)"
                                   for c in cm.clusters.tolist()], fontsize=8)
     ax.set_xlabel("true class")

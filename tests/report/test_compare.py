@@ -18,22 +18,32 @@ from kit.train.extract import reconstruction_errors
 from tests.report.conftest import clone_run
 
 
-def config(tmp, name, model, latent_dim):
+def config(tmp, name, model, model_kwargs):
     return {"name": name, "seed": 0,
             "competition": {"dir": str(tmp / "comp"),
                             "make": {"source": {"kind": "digits"}, "type": "label", "labels_per_class": 3,
                                      "public_fraction": 0.3}},
-            "pretrain": {"model": model, "model_kwargs": {"latent_dim": latent_dim}, "epochs": 2, "batch_size": 128},
+            "pretrain": {"model": model, "model_kwargs": model_kwargs, "epochs": 2, "batch_size": 128},
             "reduce": [{"method": "pca", "n_components": 2}], "cluster": {"method": "kmeans", "n_clusters": 10},
             "submit": {"leaderboard": False, "copy_to": None}}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """The models are tiny: on a busy machine torch's intra-op threads cost far more than they bring."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, _one_thread):
     """(base folder, [("mlp4", ctx), ("conv8", ctx)]): two tiny digits autoencoder runs, built once."""
     tmp = tmp_path_factory.mktemp("compare_runs")
-    dirs = [run_pipeline(config(tmp, name, model, d), runs_dir=tmp / "runs")["run_dir"]
-            for name, model, d in (("mlp4", "mlp_ae", 4), ("conv8", "conv_ae4", 8))]
+    dirs = [run_pipeline(config(tmp, name, model, kwargs), runs_dir=tmp / "runs")["run_dir"]
+            for name, model, kwargs in (("mlp4", "mlp_ae", {"latent_dim": 4}),
+                                        ("conv8", "conv_ae4", {"latent_dim": 8, "width": 4, "depth": 2}))]
     return tmp, [(d.name, RunContext.load(d)) for d in dirs]
 
 
@@ -71,7 +81,7 @@ def test_reconstruction_mse_is_reconstruction_errors(runs, items, tmp_path):
         direct = float(reconstruction_errors(ctx.model(), images).mean())
         assert numbers[label] == pytest.approx(direct, rel=1e-5)
         assert number(caption, label) == pytest.approx(direct, abs=6e-5)
-    assert "raw (no pretrain stage" in caption
+    assert "raw: no pretrain stage" in caption
     assert numbers["mlp4"] != pytest.approx(numbers["conv8"], rel=1e-3)  # two different models, really
 
 
@@ -92,12 +102,12 @@ def test_an_odd_image_shape_is_left_out(items, tmp_path):
     small = types.SimpleNamespace(autoencoder_problem=lambda: None, images=np.zeros((5, 4, 4, 1), np.uint8),
                                   autoencoder=lambda: None)
     caption = compare.reconstructions([*items, ("small", small)], tmp_path / "r.png", n=4)
-    assert "small (its images are (4, 4, 1), those of mlp4 are (8, 8, 1))" in caption
+    assert "small: its images are (4, 4, 1), those of mlp4 are (8, 8, 1)" in caption
 
 
 @pytest.mark.parametrize("draw", [compare.reconstructions, compare.denoising, compare.interpolation, compare.anomaly])
 def test_no_autoencoder_skips(runs, draw, tmp_path):
-    with pytest.raises(Skip, match="raw \\(no pretrain stage"):
+    with pytest.raises(Skip, match="raw: no pretrain stage"):
         draw([variant(runs, "raw", pretrain=None)], tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
 
@@ -167,7 +177,7 @@ def test_anomaly_means_are_reconstruction_errors(runs, items, tmp_path):
         assert number(part, "competition") == pytest.approx(direct["competition"].mean(), abs=6e-5)
         auc = ood_auc(direct["competition"], direct["uniform noise"])
         assert f"uniform noise {direct['uniform noise'].mean():.4f} (AUC {auc:.3f})" in part
-    assert "raw (no pretrain stage" in caption
+    assert "raw: no pretrain stage" in caption
 
 
 def test_anomaly_with_an_ood_file(items, tmp_path):
@@ -188,7 +198,7 @@ def test_embeddings_panels_and_public_score(runs, items, color, tmp_path):
     flat = variant(runs, "flat", reduce=None)
     caption = compare.embeddings([*items, flat], tmp_path / "e.png", color=color, max_points=500)
     assert (tmp_path / "e.png").stat().st_size > 0
-    assert "flat (no reduce stage output" in caption
+    assert "flat: no reduce stage output" in caption
     for label, ctx in items:
         scores = json.loads(ctx.stage_file("submit", "scores.json").read_text())
         assert f"{label} {scores['public']:.4f}" in caption
@@ -210,6 +220,6 @@ def test_confusions_accuracy_per_run(runs, items, tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 0
     for label, ctx in items:
         assert number(caption, label) == pytest.approx(run_confusion(ctx)[0].accuracy, abs=6e-5)
-    assert "unclustered (no cluster stage output" in caption
+    assert "unclustered: no cluster stage output" in caption
     with pytest.raises(Skip, match="unclustered"):
         compare.confusions([unclustered], tmp_path / "none.png")

@@ -1,0 +1,80 @@
+"""Every shipped experiment runs end to end on a tiny digits subset: runs, shared stages, figures, one page each."""
+import json
+from pathlib import Path
+
+import pytest
+
+from kit.experiments import load_experiment, run_experiment, write_index
+from kit.io import read_json
+
+FILES = sorted(Path("configs/experiments").glob("*.yaml"))
+TINY = ["competition.make.source={kind: digits, limit: 300}", "pretrain.epochs=2", "pretrain.batch_size=64",
+        "holdout=digits,limit=400"]
+
+
+def tiny(path, tmp):
+    over = TINY + [f"competition.dir={tmp / 'comp' / path.stem}"]
+    if "binary" in path.stem:
+        over += ["competition.make.groups=[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]", "competition.make.labels_per_class=60"]
+    exp = load_experiment(path, over)
+    make = exp.base["competition"]["make"]
+    if make.get("labels_per_class") and "binary" not in path.stem:
+        make["labels_per_class"] = 10  # 300 digits have ~30 images per class
+    for part in exp.parts:  # variants carry their own finetune epochs: shrink them too
+        for over in (part.variants or {}).values():
+            if isinstance(over.get("finetune"), dict):
+                over["finetune"] = {**over["finetune"], "epochs": 2}
+    if "finetune" in exp.base:
+        exp.base["finetune"]["epochs"] = 2
+    return exp
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exp")
+    out = {}
+    for path in FILES:
+        exp = tiny(path, tmp)
+        out[exp.name] = (exp, run_experiment(exp, out=tmp / "reports", runs_dir=tmp / "runs"))
+    write_index(tmp / "reports")
+    return tmp, out
+
+
+def test_every_experiment_writes_its_page_tables_and_figures(pages):
+    tmp, out = pages
+    assert len(out) == 5
+    index = (tmp / "reports" / "index.html").read_text()
+    for name, (exp, page) in out.items():
+        assert page == tmp / "reports" / name / "index.html" and f"{name}/index.html" in index
+        info = read_json(page.parent / "experiment.json")
+        assert [p["title"] for p in info["parts"]] == [p.title for p in exp.parts]
+        for part, summary in zip(exp.parts, info["parts"]):
+            assert summary["skipped_figures"] == [], (name, part.title, summary)  # every figure drew
+            assert (page.parent / part.slug / "results.csv").exists()
+        html = page.read_text()
+        assert html.count("<img") >= sum(len(p.figures) for p in exp.parts)
+        for src in [s.split("'")[0] for s in html.split("<img src='")[1:]]:
+            assert (page.parent / src).exists(), src
+
+
+def test_parts_share_cached_stages_and_a_rerun_trains_nothing(pages):
+    tmp, out = pages
+    cells = tmp / "reports" / "ae_architectures"
+    small_cnn = read_json(next(cells.glob("small_cnn*/cells/*.json")))
+    assert "pretrain" not in small_cnn["ran"] and "finetune" in small_cnn["ran"]  # reuses the Architectures conv AE
+    stamps = lambda: sorted((str(p), p.stat().st_mtime_ns) for p in (tmp / "runs").glob("exp_arch*/*/stage.json"))  # noqa: E731
+    before = stamps()
+    exp = tiny(FILES[[f.stem for f in FILES].index("ae_architectures")], tmp)
+    run_experiment(exp, out=tmp / "reports", runs_dir=tmp / "runs")
+    assert before and stamps() == before  # no stage was rebuilt
+
+
+def test_latent_dim_table_has_params_and_held_out_loss(pages):
+    tmp, _ = pages
+    import pandas as pd
+
+    df = pd.read_csv(tmp / "reports" / "latent_dim" / "latent_dimension" / "results.csv")
+    assert list(df["pretrain.model_kwargs.latent_dim"]) == [1, 2, 4, 8, 16, 32, 64, 100]
+    assert df["params"].is_monotonic_increasing and df["test_loss"].notna().all()
+    assert "private" not in df  # hidden unless asked
+    assert json.loads((tmp / "reports" / "latent_dim" / "experiment.json").read_text())["private_shown"] is False
