@@ -36,6 +36,7 @@ bench: setup data
 # Course experiments: one page per report under reports/ (index: reports/index.html), CPU-sized (~30 min, 2 cores).
 experiments: setup data
 	$(BIN)/kit experiment configs/experiments/*.yaml --private -o reports
+	$(BIN)/python scripts/experiments_table.py reports
 
 report: setup
 	$(BIN)/kit report runs/$$(basename $(CONFIG) .yaml)

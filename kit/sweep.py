@@ -62,7 +62,14 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return ", ".join(f"{t}" if k == "variant" else f"{k.rsplit('.', 1)[-1]}={t}" for k, t in self.texts.items())
+        return ", ".join(t if k == "variant" else f"{short}={t}"
+                         for (k, t), short in zip(self.texts.items(), short_keys(list(self.texts))))
+
+
+def short_keys(keys: list[str]) -> list[str]:
+    """The last part of each dotted key ('latent_dim'), or the whole keys when two would read the same."""
+    leaves = [k.rsplit(".", 1)[-1] for k in keys]
+    return leaves if len(set(leaves)) == len(leaves) else list(keys)
 
 
 # ---------------------------------------------------------------- parsing
@@ -432,7 +439,7 @@ def write_results(rows: list[dict], keys: list[str], out: Path, private: bool) -
     for row in rows:
         lines.append("| " + " | ".join(_md(row[c]) for c in cols) + " |")
     note = "" if private else "\nPrivate scores are hidden (as on Kaggle while choosing a config); `--private` shows them.\n"
-    md = f"# Sweep over {', '.join(keys)}\n\n" + "\n".join(lines) + "\n" + note
+    md = ("# Runs\n\n" if keys == ["variant"] else f"# Sweep over {', '.join(keys)}\n\n") + "\n".join(lines) + "\n" + note
     return [csv_path, write_text(out / "results.md", md)]
 
 

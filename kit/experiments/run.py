@@ -61,18 +61,40 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
                         private=private, console=console, source=exp.source, prepared=prepared,
                         share_with=every_run)
         items = [(c.label, RunContext.load(Path(r["run_dir"]))) for c, r in zip(cells, res["rows"])]
+        tf = time.perf_counter()
         sections = draw_figures(part.figures, items, folder, part.slug, seed)
+        stages = stage_folders(ctx for _, ctx in items)
         results.append({"part": part, "rows": res["rows"], "plots": [p for p in res["files"] if p.suffix == ".png"],
-                        "sections": sections, "seconds": round(time.perf_counter() - tp, 1)})
+                        "sections": sections, "seconds": round(time.perf_counter() - tp, 1),
+                        "stages": stages, "compute_seconds": round(sum(stages.values()), 1),
+                        "figure_seconds": round(time.perf_counter() - tf, 1)})
     seconds = round(time.perf_counter() - t0, 1)
+    every_stage = {k: v for r in results for k, v in r["stages"].items()}
     page = write_experiment_page(folder, exp, results, private, seconds)
     write_json(folder / "experiment.json", {"name": exp.name, "title": exp.title, "source": exp.source,
-                                            "seconds": seconds, "private_shown": private,
+                                            "seconds": seconds, "compute_seconds": round(sum(every_stage.values()), 1),
+                                            "figure_seconds": round(sum(r["figure_seconds"] for r in results), 1),
+                                            "private_shown": private,
                                             "parts": [_summary(r) for r in results]})
     console.print(f"experiment {exp.name}: {seconds:.0f} s, page {page}")
     return page
 
 
+def stage_folders(contexts) -> dict[str, float]:
+    """{stage folder: seconds it took when built} over the runs' stages (a stage shared by runs counts once), so
+    the cost of an experiment reads the same whether its stages were built now or found in the cache."""
+    from kit.pipeline.cache import MARKER
+    from kit.io import read_json
+
+    out = {}
+    for ctx in contexts:
+        for name, path in ctx.stages.items():
+            if name != "competition" and path is not None and (path / MARKER).exists():
+                out[str(path.resolve())] = float(read_json(path / MARKER).get("seconds", 0.0))
+    return out
+
+
 def _summary(r: dict[str, Any]) -> dict[str, Any]:
     skipped = [s["title"] for s in r["sections"] if "skipped" in s]
-    return {"title": r["part"].title, "runs": len(r["rows"]), "seconds": r["seconds"], "skipped_figures": skipped}
+    return {"title": r["part"].title, "runs": len(r["rows"]), "seconds": r["seconds"],
+            "compute_seconds": r["compute_seconds"], "figure_seconds": r["figure_seconds"], "skipped_figures": skipped}
