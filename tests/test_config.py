@@ -51,10 +51,15 @@ def test_load_config_reports_file_and_yaml_errors(tmp_path):
 def test_every_shipped_config_validates():
     from kit.paths import REPO_ROOT
 
-    configs = sorted((REPO_ROOT / "configs").rglob("*.yaml"))
+    configs = sorted(p for p in (REPO_ROOT / "configs").rglob("*.yaml") if "experiments" not in p.parts)
     assert configs, "configs/ should hold at least the default config"
     for path in configs:
         load_config(path)
+    from kit.config import validate_config
+    from kit.experiments import load_experiment
+
+    for path in sorted((REPO_ROOT / "configs" / "experiments").glob("*.yaml")):  # experiment files: their base
+        validate_config(load_experiment(path).base)
 
 
 import pytest as _pytest  # noqa: E402
