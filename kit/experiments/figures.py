@@ -17,15 +17,15 @@ def _compare(kind: str):
     def draw(items: Items, path: Path, opts: dict[str, Any], seed: int) -> str:
         from kit.report import compare
 
-        return getattr(compare, kind)(items, path, **opts, seed=seed) if kind != "confusions" else \
-            compare.confusions(items, path, **opts)
+        draw_one = getattr(compare, kind)
+        return draw_one(items, path, **opts) if kind == "confusions" else draw_one(items, path, **opts, seed=seed)
     return draw
 
 
 def _correlation(items: Items, path: Path, opts: dict[str, Any], seed: int) -> str:
     from kit.report import figures
 
-    return figures.correlation([ctx for _, ctx in items], path, seed)
+    return figures.correlation([ctx for _, ctx in items], path, seed, names=[label for label, _ in items])
 
 
 COMPARE_KINDS = ("reconstructions", "embeddings", "denoising", "interpolation", "anomaly", "confusions")

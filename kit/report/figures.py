@@ -186,24 +186,28 @@ def checkpoint_curve(ctx: RunContext, path: Path, seed: int) -> str:
     return checkpoint_curve_figure(df, path, df.attrs["pipeline"])
 
 
-def correlation(contexts: list[RunContext], path: Path, seed: int) -> str:
+def correlation(contexts: list[RunContext], path: Path, seed: int, names: list[str] | None = None) -> str:
+    """``names``: how to call each run (default: its folder name). The matrix shown is that of the run with the
+    largest latent of at most 64 coordinates (readable, and not a trivial 1x1), else the smallest up to 512."""
     from kit.report.latent import abs_correlation, correlation_figure, mean_abs_correlation
 
-    points, matrix, why = [], None, []
-    for c in contexts:
+    points, codes, why = [], {}, []
+    for c, name in zip(contexts, names or [c.name for c in contexts]):
         if c.model_dir is None:
-            why.append(f"{c.name}: no pretrained model")
+            why.append(f"{name}: no pretrained model")
             continue
         z = c.latent_features(seed=seed)
         if z is None:
-            why.append(f"{c.name}: {c.autoencoder_problem() or 'no features'}")
+            why.append(f"{name}: {c.autoencoder_problem() or 'no features'}")
             continue
-        points.append((z.shape[1], mean_abs_correlation(z), c.name))
-        if matrix is None and z.shape[1] <= 512:
-            matrix, matrix_name = abs_correlation(z), c.name
+        points.append((z.shape[1], mean_abs_correlation(z), name))
+        codes[name] = z
     if not points:
         raise Skip("no learned latent codes (" + "; ".join(why) + ")")
-    return correlation_figure(points, path, matrix, matrix_name if matrix is not None else "")
+    readable, drawable = [p for p in points if 2 <= p[0] <= 64], [p for p in points if 2 <= p[0] <= 512]
+    pick = max(readable)[2] if readable else (min(drawable)[2] if drawable else None)
+    matrix = abs_correlation(codes[pick]) if pick is not None else None
+    return correlation_figure(points, path, matrix, pick or "")
 
 
 def anomaly(ctx: RunContext, ood, path: Path, seed: int) -> str:

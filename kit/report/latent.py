@@ -26,13 +26,13 @@ def mean_abs_correlation(features: np.ndarray) -> float:
 
 def correlation_figure(points: list[tuple[int, float, str]], path, matrix: np.ndarray | None = None,
                        matrix_name: str = "") -> str:
-    """Left: one point per model (latent dim, mean |r|). Right: the |r| matrix of the first model."""
+    """Left: one point per model (latent dim, mean |r|), named when few enough to read. Right: one model's |r| matrix."""
     points = sorted(points)
     fig, axes = plt.subplots(1, 2 if matrix is not None else 1, figsize=(10, 4) if matrix is not None else (5.5, 4),
                              squeeze=False)
     ax = axes[0, 0]
     ax.plot([p[0] for p in points], [p[1] for p in points], "o-")
-    for d, r, name in points:
+    for d, r, name in points if len(points) <= 4 else []:  # more names overlap; the caption lists them
         ax.annotate(name, (d, r), fontsize=8, textcoords="offset points", xytext=(4, 4))
     ax.set_xscale("log", base=2)
     dims = sorted({p[0] for p in points})
