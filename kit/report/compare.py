@@ -295,31 +295,21 @@ def public_score(ctx: RunContext) -> float | None:
 
 def _embedding_panel(ctx: RunContext, color: str, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """(N x 2 view, colour slot per point (-1 = grey), projection description) for one run."""
-    from kit.features import load_features
     from kit.report.embedding import to_2d
-    from kit.report.figures import _mapping_or_none
-    from kit.report.projection import describe_projection
+    from kit.report.figures import _mapping_or_none, clusters_for, run_embedding
 
-    view_2d, full = ctx.stage_file("reduce", "embedding_2d.npz"), ctx.stage_file("reduce", "embedding.npz")
-    if view_2d is None and full is None:
-        raise Skip("no reduce stage output (embedding_2d.npz / embedding.npz)")
-    ids, view = load_features(view_2d or full)
-    ids = ids.astype(str)
-    dim = load_features(full)[1].shape[1] if full is not None and view_2d is not None else view.shape[1]
-    title = describe_projection((ctx.stage_config("reduce") or {}).get("steps"), dim, view_2d is not None)
+    ids, view, title = run_embedding(ctx)
     if color == "label":
         ref = ctx.reference()
         slots = ref.labels_for(ids) if ref is not None else None
         if slots is None or not (slots >= 0).any():
             raise Skip("no reference label for any image of its embedding")
         return to_2d(view, seed), slots, title
-    c = ctx.clusters()
-    if c is None:
+    if ctx.clusters() is None:
         raise Skip("no cluster stage output (clusters.npz)")
-    where = dict(zip(c[0].tolist(), c[1].tolist()))
-    if not all(i in where for i in ids.tolist()):
+    clusters = clusters_for(ctx, ids)
+    if clusters is None:
         raise Skip("clusters.npz does not cover its embedding's ids")
-    clusters = np.array([where[i] for i in ids.tolist()], dtype=np.int64)
     mapping = _mapping_or_none(ctx) or {}  # a matched cluster takes its class's colour, the rest fresh ones
     base = max([ctx.comp.n_classes if ctx.comp is not None else 0, *(v + 1 for v in mapping.values())])
     rest = [k for k in np.unique(clusters).tolist() if k not in mapping]

@@ -94,25 +94,37 @@ def cluster_sizes(ctx: RunContext, path: Path) -> str:
     return sizes_figure(clusters, path, ctx.comp.n_classes if ctx.comp is not None else None)
 
 
-def embedding(ctx: RunContext, path: Path, max_points: int, seed: int) -> str:
+def run_embedding(ctx: RunContext) -> tuple[np.ndarray, np.ndarray, str]:
+    """(ids, the reduce stage's view: embedding_2d.npz, else embedding.npz, description of the projection)."""
     from kit.features import load_features
-    from kit.report.embedding import embedding_figure, to_2d
     from kit.report.projection import describe_projection
 
     view_2d, full = ctx.stage_file("reduce", "embedding_2d.npz"), ctx.stage_file("reduce", "embedding.npz")
     if view_2d is None and full is None:
         raise Skip("no reduce stage output (embedding_2d.npz / embedding.npz)")
     ids, view = load_features(view_2d or full)
-    ids = ids.astype(str)
     dim = load_features(full)[1].shape[1] if full is not None and view_2d is not None else view.shape[1]
     title = describe_projection((ctx.stage_config("reduce") or {}).get("steps"), dim, view_2d is not None)
-    view = to_2d(view, seed)
-    clusters = None
+    return ids.astype(str), view, title
+
+
+def clusters_for(ctx: RunContext, ids: np.ndarray) -> np.ndarray | None:
+    """The submitted cluster of every id, or None when the run has no clusters.npz or it misses one of them."""
     c = ctx.clusters()
-    if c is not None:
-        where = dict(zip(c[0].tolist(), c[1].tolist()))
-        if all(i in where for i in ids.tolist()):
-            clusters = np.array([where[i] for i in ids.tolist()], dtype=np.int64)
+    if c is None:
+        return None
+    where = dict(zip(c[0].tolist(), c[1].tolist()))
+    if not all(i in where for i in ids.tolist()):
+        return None
+    return np.array([where[i] for i in ids.tolist()], dtype=np.int64)
+
+
+def embedding(ctx: RunContext, path: Path, max_points: int, seed: int) -> str:
+    from kit.report.embedding import embedding_figure, to_2d
+
+    ids, view, title = run_embedding(ctx)
+    view = to_2d(view, seed)
+    clusters = clusters_for(ctx, ids)
     ref = ctx.reference()
     labels = ref.labels_for(ids) if ref is not None else None
     if labels is not None and not (labels >= 0).any():
