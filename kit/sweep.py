@@ -340,23 +340,32 @@ def read_base(config: str | Path | dict) -> tuple[dict, dict]:
         raise ConfigError(f"{config if not isinstance(config, dict) else 'config'}: {e}") from None
 
 
-def prepare_cells(raw: dict, base: dict, cells: list[Cell], holdout: str | dict | None, console: Console):
-    """Everything checked before any cell trains. Returns (pinned raw config, cell configs, competition,
-    hold-out spec, hold-out images or None)."""
+def load_data(raw: dict, base: dict, holdout: str | dict | None, console: Console):
+    """(competition, hold-out spec, hold-out images or None) that every cell of ``raw`` shares; the competition
+    is built when missing."""
     from kit.competition import load_competition
     from kit.pipeline import stages
 
     holdout_spec = parse_holdout(holdout) if isinstance(holdout, str) else holdout
-    check_keys(cells, base)
     raw = pinned_config(raw, base)
-    configs = validate_cells(raw, base, cells)
     comp = load_competition(stages.build_competition(raw["competition"], base["seed"], console))
-    check_models(configs, comp.images.images.shape[-1], comp.images.images.shape[1])
     held = None
     if holdout_spec is not None:
         held, dropped = holdout_images(holdout_spec, comp)
         if dropped:
             console.print(f"[yellow]--holdout-source: dropped {dropped} images that are also competition images[/]")
+    return comp, holdout_spec, held
+
+
+def prepare_cells(raw: dict, base: dict, cells: list[Cell], holdout: str | dict | None, console: Console, data=None):
+    """Everything checked before any cell trains. ``data``: load_data's result when the caller loaded it already
+    (an experiment's parts share it). Returns (pinned raw config, cell configs, competition, hold-out spec,
+    hold-out images or None)."""
+    check_keys(cells, base)
+    raw = pinned_config(raw, base)
+    configs = validate_cells(raw, base, cells)
+    comp, holdout_spec, held = data or load_data(raw, base, holdout, console)
+    check_models(configs, comp.images.images.shape[-1], comp.images.images.shape[1])
     return raw, configs, comp, holdout_spec, held
 
 

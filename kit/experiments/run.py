@@ -35,7 +35,7 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
     from kit.report import RunContext
     from kit.experiments.figures import draw_figures
     from kit.experiments.page import write_experiment_page
-    from kit.sweep import prepare_cells, run_cells
+    from kit.sweep import load_data, prepare_cells, run_cells
 
     console = console or Console(stderr=True)
     try:
@@ -43,11 +43,12 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
     except ConfigError as e:
         raise ConfigError(f"{exp.source or exp.name}: base: {e}") from None
     folder = Path(out) / exp.name
-    planned = []
+    planned, data = [], None
     for part in exp.parts:  # validate all parts before any training
         cells = part_cells(base["name"], part)
         try:
-            prepared = prepare_cells(exp.base, base, cells, exp.holdout, console)
+            prepared = prepare_cells(exp.base, base, cells, exp.holdout, console, data)
+            data = prepared[2:]  # the competition and hold-out images are the base's: load them once
         except ConfigError as e:
             raise ConfigError(f"{exp.source or exp.name}: part {part.title!r}: {e}") from None
         planned.append((part, cells, prepared))
