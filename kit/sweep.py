@@ -310,13 +310,19 @@ def prune_links(run_dir: Path, stages: dict[str, str | None]) -> None:
             entry.unlink()
 
 
-def stage_seconds(stages: dict[str, str | None]) -> float:
-    """Compute time of the cell's stages as recorded when each was built (also for stages reused from a cell)."""
-    total = 0.0
+def built_seconds(stages: dict[str, str | Path | None]) -> dict[str, float]:
+    """{resolved stage folder: seconds it took when it was built} (stage.json), competition left out; the same
+    whether the stage was built now or reused from the cache."""
+    out = {}
     for name, path in stages.items():
         if name != "competition" and path and (Path(path) / MARKER).exists():
-            total += float(read_json(Path(path) / MARKER).get("seconds", 0.0))
-    return round(total, 3)
+            out[str(Path(path).resolve())] = float(read_json(Path(path) / MARKER).get("seconds", 0.0))
+    return out
+
+
+def stage_seconds(stages: dict[str, str | None]) -> float:
+    """Compute time of the cell's stages as recorded when each was built (also for stages reused from a cell)."""
+    return round(sum(built_seconds(stages).values()), 3)
 
 
 # ---------------------------------------------------------------- the sweep

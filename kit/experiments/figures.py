@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kit.report import RunContext, Skip
+from kit.report import RunContext
+from kit.report.figure import draw_section
+from kit.sweep import UNSAFE
 
 Items = list[tuple[str, RunContext]]
 
@@ -52,10 +54,11 @@ def draw_figures(figures: list[dict[str, Any]], items: Items, out: Path, prefix:
         title = TITLES[kind] + (f" ({opts['color']})" if kind == "embeddings" and "color" in opts else "")
         if kind == "checkpoint_curve":
             for label, ctx in chosen:
-                sections.append(_section(f"{title}: {label}", out, f"{prefix}_{j}_{kind}_{_safe(label)}.png",
-                                         lambda p, ctx=ctx: _checkpoint_curve(ctx, p, opts, seed)))
+                filename = f"{prefix}_{j}_{kind}_{UNSAFE.sub('_', label)[:60]}.png"
+                sections.append(draw_section(f"{title}: {label}", out, filename,
+                                             lambda p, ctx=ctx: _checkpoint_curve(ctx, p, opts, seed)))
             continue
-        sections.append(_section(title, out, f"{prefix}_{j}_{kind}.png",
+        sections.append(draw_section(title, out, f"{prefix}_{j}_{kind}.png",
                                  lambda p, kind=kind, opts=opts: DRAW[kind](chosen, p, opts, seed)))
     return sections
 
@@ -65,20 +68,3 @@ def _checkpoint_curve(ctx: RunContext, path: Path, opts: dict[str, Any], seed: i
 
     df = checkpoint_scores(ctx, max_images=opts.get("max_images", 2000), seed=seed)
     return checkpoint_curve_figure(df, path, df.attrs["pipeline"])
-
-
-def _section(title: str, out: Path, filename: str, make) -> dict:
-    path = out / filename
-    path.unlink(missing_ok=True)  # never link a stale figure from an earlier page
-    try:
-        return {"title": title, "image": filename, "caption": make(path)}
-    except Skip as e:
-        return {"title": title, "skipped": str(e)}
-    except Exception as e:  # one broken figure must not cost the page; the reason is shown
-        return {"title": title, "skipped": f"failed: {type(e).__name__}: {e}"}
-
-
-def _safe(text: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.io import read_json, write_text
-from kit.report.html import STYLE
+from kit.report.html import STYLE, section_html
 
 COLUMNS_HIDDEN = ("run_dir",)
 
@@ -19,14 +19,6 @@ def _table(rows: list[dict]) -> str:
         return "<p>no runs</p>"
     df = pd.DataFrame(rows).drop(columns=[c for c in COLUMNS_HIDDEN if c in rows[0]])
     return df.to_html(index=False, classes="results", na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
-
-
-def _section(s: dict) -> str:
-    e = html.escape
-    if s.get("image"):
-        return (f"<h3>{e(s['title'])}</h3><img src='{e(s['image'])}' alt='{e(s['title'])}'>"
-                f"<p class='caption'>{e(s.get('caption', ''))}</p>")
-    return f"<h3>{e(s['title'])}</h3><p class='skipped'>skipped: {e(s.get('skipped', 'no data'))}</p>"
 
 
 def write_experiment_page(folder: Path, exp, results: list[dict[str, Any]], private: bool, seconds: float) -> Path:
@@ -49,7 +41,7 @@ def write_experiment_page(folder: Path, exp, results: list[dict[str, Any]], priv
         for png in r["plots"]:
             rel = os.path.relpath(png, folder)
             parts.append(f"<img src='{e(rel)}' alt='{e(png.stem)}' style='max-width:48%'>")
-        parts.extend(_section(s) for s in r["sections"])
+        parts.extend(section_html(s, "h3") for s in r["sections"])
     parts.append("</body></html>")
     return write_text(folder / "index.html", "\n".join(parts))
 

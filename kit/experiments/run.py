@@ -35,7 +35,7 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
     from kit.report import RunContext
     from kit.experiments.figures import draw_figures
     from kit.experiments.page import write_experiment_page
-    from kit.sweep import load_data, prepare_cells, run_cells
+    from kit.sweep import prepare_cells, run_cells
 
     console = console or Console(stderr=True)
     try:
@@ -84,15 +84,9 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
 def stage_folders(contexts) -> dict[str, float]:
     """{stage folder: seconds it took when built} over the runs' stages (a stage shared by runs counts once), so
     the cost of an experiment reads the same whether its stages were built now or found in the cache."""
-    from kit.pipeline.cache import MARKER
-    from kit.io import read_json
+    from kit.sweep import built_seconds
 
-    out = {}
-    for ctx in contexts:
-        for name, path in ctx.stages.items():
-            if name != "competition" and path is not None and (path / MARKER).exists():
-                out[str(path.resolve())] = float(read_json(path / MARKER).get("seconds", 0.0))
-    return out
+    return {k: v for ctx in contexts for k, v in built_seconds(ctx.stages).items()}
 
 
 def _summary(r: dict[str, Any]) -> dict[str, Any]:

@@ -55,15 +55,9 @@ def build_report(run_dirs: list[str | Path], out_dir: str | Path | None = None, 
         ("Latent correlation vs latent dimension", "latent_correlation.png", lambda p: f.correlation(contexts, p, rng_seed)),
         ("Anomaly detection", "anomaly.png", lambda p: f.anomaly(main, ood, p, rng_seed)),
     ]
-    sections = []
-    for title, filename, make in _progress(figures, progress):
-        (out / filename).unlink(missing_ok=True)  # never link a stale figure from an earlier report
-        try:
-            sections.append({"title": title, "image": filename, "caption": make(out / filename)})
-        except Skip as e:
-            sections.append({"title": title, "skipped": str(e)})
-        except Exception as e:  # a broken figure must not cost the others; the reason is on the page
-            sections.append({"title": title, "skipped": f"failed: {type(e).__name__}: {e}"})
+    from kit.report.figure import draw_section
+
+    sections = [draw_section(title, out, filename, make) for title, filename, make in _progress(figures, progress)]
 
     from kit.report.html import write_page
     from kit.report.table import results_table, to_html
