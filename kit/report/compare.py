@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from kit.report.context import RunContext
 from kit.report.figure import save_figure
-from kit.report.reconstruction import _show, reconstruct
+from kit.report.reconstruction import _show, interpolate, reconstruct
 from kit.report.skip import Skip
 from kit.train.loop import to_tensor
 
@@ -191,13 +191,9 @@ def interpolation(items: Items, path, classes=None, indices=None, steps: int = 8
     first = kept[0][1]
     pair = endpoints(first, classes, indices)
     x = to_tensor(first.images[list(pair)])
-    t = torch.linspace(0, 1, steps)
     rows = []
     for label, _, model in kept:
-        model.eval()
-        z = model.encode(x)
-        tt = t.view(-1, *([1] * (z.dim() - 1)))
-        decoded = model.decode((1 - tt) * z[0] + tt * z[1])
+        decoded, z = interpolate(model, x, steps)
         rows.append((f"{label} (latent {z[0].numel()})", torch.cat([x[:1], decoded, x[1:]])))
     _grid(rows, path)
     labels = _labels(first)

@@ -67,19 +67,26 @@ def pick_pair(labels: np.ndarray | None) -> tuple[int, int]:
 
 
 @torch.no_grad()
+def interpolate(model, x: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(decode((1 - t) z_A + t z_B) for ``steps`` t evenly in [0, 1], the codes z) of the two images x[0], x[1]."""
+    model.eval()
+    z = model.encode(x[:2])
+    t = torch.linspace(0, 1, steps).view(-1, *([1] * (z.dim() - 1)))
+    return model.decode((1 - t) * z[0] + t * z[1]), z
+
+
+@torch.no_grad()
 def interpolation_figure(model, pair: np.ndarray, path, steps: int = 10) -> str:
     """pair: two uint8 images; decode (1 - t) z0 + t z1 for t in [0, 1]."""
-    model.eval()
     x = _to_tensor(pair[:2])
-    z = model.encode(x)
-    t = torch.linspace(0, 1, steps).view(-1, *([1] * (z.dim() - 1)))
-    decoded = model.decode((1 - t) * z[0] + t * z[1])
+    decoded, _ = interpolate(model, x, steps)
+    t = torch.linspace(0, 1, steps)
     fig, axes = plt.subplots(1, steps + 2, figsize=((steps + 2) * 1.1, 1.55))
     _show(axes[0], x[0])
     axes[0].set_title("image A", fontsize=8)
     for i in range(steps):
         _show(axes[i + 1], decoded[i])
-        axes[i + 1].set_title(f"t={float(t.flatten()[i]):.2f}", fontsize=7)
+        axes[i + 1].set_title(f"t={float(t[i]):.2f}", fontsize=7)
     _show(axes[-1], x[1])
     axes[-1].set_title("image B", fontsize=8)
     fig.tight_layout()
