@@ -24,7 +24,7 @@ SECTIONS = {
     "pretrain": "kit.train.pretrain.pretrain options; omit for no learned model",
     "finetune": "kit.train.finetune.finetune options; needs labeled images",
     "refine": "kit.refine.refine options: neighbour clustering + self-labelling (or FixMatch with labels)",
-    "extract": "which model's features to use: {model: pretrain|finetune|refine|raw|timm:<name>, kind: latent|logits}",
+    "extract": "which model's features to use: {model: pretrain|finetune|refine|raw|dsift|timm:<name>, kind: latent|logits}",
     "reduce": "list of reduction steps, e.g. [{method: pca, n_components: 50}, {method: tsne}]",
     "cluster": "clusterer spec, e.g. {method: kmeans, n_clusters: 10}",
     "submit": "{leaderboard: true, copy_to: submissions/<name>.csv}",
@@ -89,12 +89,25 @@ def validate_config(cfg: Any) -> dict[str, Any]:
         if cfg.get(section) is not None:
             if not isinstance(cfg[section], dict):
                 raise ConfigError(f"'{section}' must be a mapping (or omitted)")
-            check_signature(cfg[section], _stage_function(section), section)
+            check_signature(cfg[section], _stage_function(section), section,
+                            extra={"model"} if section == "refine" else set())
             check_ranges(section, cfg[section])
     if cfg.get("finetune") is not None and cfg.get("pretrain") is None:
         raise ConfigError("'finetune' needs a 'pretrain' section (the encoder to finetune)")
-    if cfg.get("refine") is not None and cfg.get("pretrain") is None:
-        raise ConfigError("'refine' needs a 'pretrain' section (the encoder to refine)")
+    if cfg.get("refine") is not None:
+        fresh = cfg["refine"].get("model")
+        if fresh is None and cfg.get("pretrain") is None:
+            raise ConfigError("'refine' needs a 'pretrain' section (the encoder to refine) or refine.model "
+                              "(a registered network to train from scratch, e.g. small_cnn)")
+        if fresh is not None and cfg.get("pretrain") is not None:
+            raise ConfigError("refine.model trains a fresh network: drop it to refine the pretrain model, "
+                              "or drop the 'pretrain' section")
+        if fresh is not None:
+            from kit.models import create_model
+
+            if not isinstance(fresh, str):
+                raise ConfigError(f"refine.model must be a model name, got {fresh!r}")
+            create_model(fresh, **(cfg["refine"].get("model_kwargs") or {}))  # did-you-mean / bad kwargs, now
     if cfg.get("refine") and cfg["refine"].get("neighbor_reduce") is not None:
         _check_steps(cfg["refine"]["neighbor_reduce"], "refine.neighbor_reduce")
 
@@ -153,8 +166,8 @@ def check_keys(mapping: dict, allowed: set[str], where: str) -> None:
             raise ConfigError(f"{where}: unknown key {key!r}{extra} (valid: {', '.join(sorted(allowed))})")
 
 
-def check_signature(options: dict, fn: Callable, where: str) -> None:
-    """Options must be keyword arguments of ``fn`` with values of the default's type."""
+def check_signature(options: dict, fn: Callable, where: str, extra: set[str] = frozenset()) -> None:
+    """Options must be keyword arguments of ``fn`` (or in ``extra``) with values of the default's type."""
     params = {
         name: p
         for name, p in inspect.signature(fn).parameters.items()
@@ -162,8 +175,10 @@ def check_signature(options: dict, fn: Callable, where: str) -> None:
     }
     internal = {"resume", "progress", "val_images", "val_labels", "device_override", "ids", "neighbors",
                 "labeled_index", "labeled_labels"}
-    check_keys(options, set(params) - internal, where)
+    check_keys(options, (set(params) - internal) | set(extra), where)
     for key, value in options.items():
+        if key not in params:
+            continue
         default = params[key].default
         if default is not None and value is not None:
             check_type(value, default, f"{where}.{key}")

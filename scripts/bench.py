@@ -29,12 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at the Fashion-MNIST default, kept as rows
     ("sklearn digits", "configs/digits.yaml"),
     ("sklearn digits", "configs/bench/digits_refine.yaml"),
+    ("sklearn digits", "configs/bench/digits_scratch.yaml"),
     ("Fashion-MNIST", "configs/bench/fashion_mnist_raw_pca_kmeans.yaml"),
     ("Fashion-MNIST", "configs/bench/fashion_mnist_raw_pca_tsne_kmeans.yaml"),
+    ("Fashion-MNIST", "configs/bench/fashion_mnist_dsift_pca_kmeans.yaml"),
     ("Fashion-MNIST", "configs/fashion_mnist.yaml"),
     ("Fashion-MNIST", "configs/bench/fm_ae_tsne_ekm.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_tsne_kmeans.yaml"),
+    ("CIFAR-10", "configs/bench/cifar10_dsift_pca_kmeans.yaml"),
+    ("CIFAR-10", "configs/bench/cifar10_scratch.yaml"),
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_cpu.yaml"),
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
@@ -57,12 +61,19 @@ def stage_seconds(stages: dict) -> dict[str, float]:
 
 
 def pipeline_name(cfg: dict) -> str:
-    parts = [cfg["pretrain"]["model"] + f" {cfg['pretrain'].get('objective', 'reconstruction')}"] if cfg.get("pretrain") else ["raw pixels"]
+    if cfg.get("pretrain"):
+        parts = [cfg["pretrain"]["model"] + f" {cfg['pretrain'].get('objective', 'reconstruction')}"]
+    elif cfg.get("refine", {}).get("model"):
+        parts = [f"{cfg['refine']['model']} from scratch"]
+    else:
+        parts = ["dense SIFT" if cfg["extract"]["model"] == "dsift" else "raw pixels"]
     if cfg.get("finetune"):
         parts.append("finetune")
     if cfg.get("refine"):
         r = cfg["refine"]
-        parts.append(f"refine {r.get('mode', 'auto')}" + ("" if r.get("freeze_encoder", True) else " (encoder trained)"))
+        nb = r.get("neighbor_features", "model")
+        parts.append(f"refine {r.get('mode', 'auto')}" + ("" if r.get("freeze_encoder", True) else " (encoder trained)")
+                     + ("" if nb == "model" else f" on {nb} neighbours"))
     parts += [s["method"] + str(s.get("n_components", "")) for s in cfg["reduce"]]
     parts.append(cfg["cluster"]["method"])
     return " -> ".join(parts)

@@ -32,6 +32,11 @@ def test_defaults_are_filled():
         ({"pretrain": {"epochz": 3}}, "did you mean 'epochs'"),
         ({"pretrain": {"epochs": "three"}}, "pretrain.epochs must be int"),
         ({"finetune": {"epochs": 3}}, "needs a 'pretrain' section"),
+        ({"refine": {"epochs": 3}}, "needs a 'pretrain' section .* or refine.model"),
+        ({"refine": {"model": "smal_cnn"}}, "did you mean 'small_cnn'"),
+        ({"refine": {"model": "small_cnn", "model_kwargs": {"widht": 8}}}, "model small_cnn: .*widht"),
+        ({"refine": {"model": "small_cnn", "modle_kwargs": {}}}, "did you mean 'model_kwargs'"),
+        ({"refine": {"model": "small_cnn"}, "pretrain": {"model": "mlp_ae"}}, "refine.model trains a fresh network"),
     ],
 )
 def test_bad_configs_name_the_key(patch, message):

@@ -30,6 +30,12 @@ class FeatureKind(str, Enum):
     logits = "logits"
 
 
+class NeighborFeatures(str, Enum):
+    model = "model"
+    pixels = "pixels"
+    dsift = "dsift"
+
+
 class LabelMapping(str, Enum):
     majority = "majority"
     hungarian = "hungarian"

@@ -59,5 +59,5 @@ def _section(config: Path | None, name: str) -> dict:
     if not config.exists():
         raise ConfigError(f"--config {config}: no such file")
     section = (yaml.safe_load(config.read_text()) or {}).get(name) or {}
-    check_signature(section, _stage_function(name), name)
+    check_signature(section, _stage_function(name), name, extra={"model"} if name == "refine" else set())
     return dict(section)

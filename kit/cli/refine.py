@@ -1,17 +1,19 @@
-"""`kit refine`: neighbour clustering + self-labelling (or FixMatch with labels) on a pretrained encoder."""
+"""`kit refine`: neighbour clustering + self-labelling (or FixMatch with labels) on a pretrained encoder or a
+fresh network trained from scratch."""
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
-from kit.cli.choices import RefineMode
+from kit.cli.choices import NeighborFeatures, RefineMode
 from kit.cli.pretrain import _section
 
 
 @app.command("refine")
 def refine_command(
-    model_dir: Path = typer.Argument(..., help="Model folder from kit pretrain or kit finetune."),
+    model_dir: Path = typer.Argument(..., help="Model folder from kit pretrain or kit finetune, or a registered "
+                                     "model name to train from scratch (e.g. small_cnn; needs --no-freeze)."),
     competition: Path = typer.Argument(..., help="Competition folder (all its images are clustered)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
@@ -21,21 +23,27 @@ def refine_command(
     self_label_epochs: int = typer.Option(None, help="Self-labelling epochs after SCAN."),
     n_clusters: int = typer.Option(None, help="Clusters (default: the competition's class count)."),
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it."),
+    neighbor_features: NeighborFeatures = typer.Option(None, help="Where neighbours are mined: the model's features "
+                                                       "(default), raw pixels or dense SIFT (for a fresh model)."),
     seed: int = typer.Option(None),
     resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt."),
 ) -> None:
     """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
 
     Example: kit refine runs/fm/pretrain competitions/fm -k 20 --epochs 100 -o runs/fm/refine
+
+    From scratch: kit refine small_cnn competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
     """
     from kit.competition import load_competition
     from kit.pipeline.stages import refine_stage
 
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
-                           n_clusters=n_clusters, freeze_encoder=freeze, seed=seed).items():
+                           n_clusters=n_clusters, freeze_encoder=freeze, seed=seed,
+                           neighbor_features=neighbor_features.value if neighbor_features else None).items():
         if value is not None:
             options[key] = value
+    options.pop("model", None)  # the MODEL argument names the network
     comp = load_competition(competition)
     if not resume and (out / "checkpoints" / "last.pt").exists():
         import shutil

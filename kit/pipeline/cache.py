@@ -21,9 +21,9 @@ PACKAGE = Path(__file__).resolve().parents[1]
 STAGE_CODE = {
     "pretrain": ["train", "models", "io.py"],
     "finetune": ["train", "models", "io.py"],
-    "neighbors": ["neighbors.py", "refine/train.py", "train/inference.py", "train/loop.py", "models"],
-    "refine": ["refine", "train", "models", "io.py"],
-    "extract": ["train/extract.py", "train/inference.py", "train/loop.py", "models", "features.py"],
+    "neighbors": ["neighbors.py", "descriptors.py", "refine/train.py", "train/inference.py", "train/loop.py", "models"],
+    "refine": ["refine", "train", "models", "io.py", "descriptors.py"],
+    "extract": ["train/extract.py", "train/inference.py", "train/loop.py", "models", "features.py", "descriptors.py"],
     "reduce": ["reduce", "features.py", "pipeline/stages.py"],
     "cluster": ["cluster", "registry.py", "features.py", "pipeline/stages.py"],
     "submit": ["submit", "competition", "features.py"],

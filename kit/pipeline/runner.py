@@ -84,19 +84,30 @@ def run_pipeline(
     if cfg.get("refine"):
         from kit.refine.train import resolve_mode
 
-        base = fin if cfg.get("finetune") else pre  # refine builds on the last trained model
         ref_cfg = cfg["refine"]
+        if ref_cfg.get("model"):  # a fresh network, trained from scratch (its name and kwargs are in ref_cfg)
+            base_path, inputs = ref_cfg["model"], {"competition": comp_hash}
+        else:  # refine builds on the last trained model
+            base = fin if cfg.get("finetune") else pre
+            base_path, inputs = base.path, {"model": base.hash, "competition": comp_hash}
         has_labels = comp.labeled is not None and len(comp.labeled) > 0
-        inputs = {"model": base.hash, "competition": comp_hash}
         nb_path = None
         if resolve_mode(ref_cfg.get("mode", "auto"), has_labels) == "scan":
             k, steps = ref_cfg.get("k", 20), ref_cfg.get("neighbor_reduce")
-            nb = stage("neighbors", {"k": k, "reduce": steps, "seed": seed}, inputs,
-                       lambda out: stages.neighbors_stage(comp, base.path, k, out, steps, seed))
+            features = ref_cfg.get("neighbor_features", "model")
+            nb_cfg = {"k": k, "reduce": steps, "seed": seed}
+            if features != "model":  # a descriptor's neighbours do not depend on the model
+                nb_cfg, nb_inputs = {**nb_cfg, "features": features}, {"competition": comp_hash}
+            else:
+                nb_inputs = inputs
+            nb = stage("neighbors", nb_cfg, nb_inputs,
+                       lambda out: stages.neighbors_stage(comp, base_path, k, out, steps, seed, features))
             nb_path = nb.path / "neighbors.npz"
             inputs = {**inputs, "neighbors": file_digest(nb_path)}
+        ref_options = {key: v for key, v in ref_cfg.items() if key != "model"}
         ref = stage("refine", {"seed": seed, **ref_cfg}, inputs,
-                    lambda out: stages.refine_stage(comp, base.path, nb_path, ref_cfg, seed, out), keep_partial=True)
+                    lambda out: stages.refine_stage(comp, base_path, nb_path, ref_options, seed, out),
+                    keep_partial=True)
         if model == "refine":
             model, upstream = str(ref.path), {"model": ref.hash}
 

@@ -75,17 +75,19 @@ def finetune_stage(comp, model_dir: Path, options: dict[str, Any], seed: int, ou
     return finetune(model_dir, comp.labeled.images, comp.labeled.labels, out_dir, **{"seed": seed, **options})
 
 
-def neighbors_stage(comp, model_dir: Path, k: int, out_dir: Path, reduce_steps: list | None = None,
-                    seed: int = 0) -> Path:
-    """k nearest neighbours of every image in the model's feature space: an input of the refine stage."""
+def neighbors_stage(comp, model_dir: Path | str | None, k: int, out_dir: Path, reduce_steps: list | None = None,
+                    seed: int = 0, features: str = "model") -> Path:
+    """k nearest neighbours of every image in the model's feature space (or a descriptor's, ``features`` pixels or
+    dsift): an input of the refine stage."""
     from kit.io import write_npz
     from kit.refine import mine_neighbors
 
     return write_npz(out_dir / "neighbors.npz", ids=comp.images.ids.astype(str),
-                     indices=mine_neighbors(model_dir, comp.images.images, k, reduce_steps=reduce_steps, seed=seed))
+                     indices=mine_neighbors(model_dir, comp.images.images, k, reduce_steps=reduce_steps, seed=seed,
+                                            features=features))
 
 
-def refine_stage(comp, model_dir: Path, neighbors_path: Path | None, options: dict[str, Any], seed: int,
+def refine_stage(comp, model_dir: Path | str, neighbors_path: Path | None, options: dict[str, Any], seed: int,
                  out_dir: Path) -> Path:
     from kit.refine import refine
 

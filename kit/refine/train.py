@@ -11,9 +11,14 @@ logits`` + ``cluster: {method: argmax}`` make the submission; probabilities.npz 
 
 Frozen encoder with augment and strong_augment "none": features are computed once and only the heads train
 (seconds on a CPU); otherwise every batch goes through the encoder with augmentation.
+
+``model`` is a trained model folder or the registered name of a network to train from scratch (e.g. small_cnn,
+SCAN without the pretext task): then its neighbours come from a descriptor (``neighbor_features: dsift``), since
+a fresh network's features are random.
 """
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -35,6 +40,8 @@ from kit.train.loop import (load_checkpoint, pick_device, progress_bar, resumabl
 from kit.train.options import check_ranges
 
 MODES = ("auto", "scan", "semi")
+SCHEDULES = ("constant", "cosine")
+NEIGHBOR_FEATURES = ("model", "pixels", "dsift")
 
 
 def resolve_mode(mode: str, has_labels: bool) -> str:
@@ -42,15 +49,26 @@ def resolve_mode(mode: str, has_labels: bool) -> str:
     return ("semi" if has_labels else "scan") if mode == "auto" else mode
 
 
-def mine_neighbors(model_dir: str | Path, images: np.ndarray, k: int = 20, device: str = "auto",
-                   reduce_steps: list[dict] | None = None, seed: int = 0) -> np.ndarray:
-    """Indices (N, k) of each image's k nearest neighbours (cosine) in the model's feature space, or in that
-    space after ``reduce_steps`` (e.g. [{method: umap, n_components: 10}]: UMAP's neighbours are often purer)."""
+def mine_neighbors(model_dir: str | Path | None, images: np.ndarray, k: int = 20, device: str = "auto",
+                   reduce_steps: list[dict] | None = None, seed: int = 0, features: str = "model") -> np.ndarray:
+    """Indices (N, k) of each image's k nearest neighbours (cosine) in the model's feature space (``features``
+    model) or a descriptor's (pixels, dsift), or in that space after ``reduce_steps`` (e.g. [{method: umap,
+    n_components: 10}]: UMAP's neighbours are often purer)."""
     if k >= len(images):
         raise ConfigError(f"refine.k={k} must be smaller than the number of images ({len(images)})")
+    if features != "model":
+        return _neighbors(_describe(features, images), k, reduce_steps, seed)
     encoder = _encoder(load_model(_model_dir(model_dir), device="cpu"))
     dev = pick_device(device)
     return _neighbors(batched(encoder.to(dev).eval().encode, images, dev), k, reduce_steps, seed)
+
+
+def _describe(features: str, images: np.ndarray) -> np.ndarray:
+    if features not in NEIGHBOR_FEATURES:
+        raise ConfigError(f"refine.neighbor_features must be one of {NEIGHBOR_FEATURES}, got {features!r}")
+    from kit.descriptors import describe
+
+    return describe(features, images)
 
 
 def _neighbors(feats: np.ndarray, k: int, reduce_steps: list[dict] | None, seed: int) -> np.ndarray:
@@ -64,10 +82,13 @@ def _neighbors(feats: np.ndarray, k: int, reduce_steps: list[dict] | None, seed:
 
 
 def refine(
-    model_dir: str | Path,
+    model: str | Path,
     images: np.ndarray,
     out_dir: str | Path,
     *,
+    model_kwargs: dict | None = None,
+    neighbor_features: str = "model",
+    lr_schedule: str = "constant",
     ids: np.ndarray | None = None,
     neighbors: np.ndarray | None = None,
     labeled_index: np.ndarray | None = None,
@@ -96,8 +117,12 @@ def refine(
     resume: bool = False,
     progress: bool = True,
 ) -> Path:
-    """Returns the model folder (encoder + the kept head). ``labeled_index`` are positions in ``images``."""
-    model_dir, out_dir = _model_dir(model_dir), Path(out_dir)
+    """Returns the model folder (encoder + the kept head). ``labeled_index`` are positions in ``images``.
+
+    ``model``: a model folder, or a registered model name (built fresh with ``model_kwargs``; trained here).
+    ``lr_schedule`` cosine: every learning rate decays to 1% of its value over all epochs (steadier last epochs).
+    """
+    out_dir = Path(out_dir)
     check_ranges("refine", dict(k=k, epochs=epochs, self_label_epochs=self_label_epochs, n_heads=n_heads,
                                 hidden=head_hidden, entropy_weight=entropy_weight, confidence=confidence,
                                 threshold=fixmatch_threshold, labeled_weight=labeled_weight, batch_size=batch_size,
@@ -106,6 +131,10 @@ def refine(
     check_preset(strong_augment)
     if mode not in MODES:
         raise ConfigError(f"refine.mode must be one of {MODES}, got {mode!r}")
+    if lr_schedule not in SCHEDULES:
+        raise ConfigError(f"refine.lr_schedule must be one of {SCHEDULES}, got {lr_schedule!r}")
+    if neighbor_features not in NEIGHBOR_FEATURES:
+        raise ConfigError(f"refine.neighbor_features must be one of {NEIGHBOR_FEATURES}, got {neighbor_features!r}")
     if images.ndim != 4 or images.dtype != np.uint8 or len(images) < 2:
         raise DataError(f"refine needs uint8 N,H,W,C images (N >= 2), got {images.dtype} {images.shape}")
     n = len(images)
@@ -129,20 +158,31 @@ def refine(
 
     dev = pick_device(device)
     torch.manual_seed(seed)
-    encoder = _encoder(load_model(model_dir, device="cpu")).to(dev)
+    encoder, meta, fresh = _start(model, model_kwargs, images)
+    if fresh and freeze_encoder:
+        raise ConfigError(f"refine.freeze_encoder must be false for a fresh {model}: its weights are random")
+    if fresh and mode == "scan" and neighbors is None and neighbor_features == "model":
+        raise ConfigError(f"refine.neighbor_features: a fresh {model}'s features are random; "
+                          "mine neighbours in dsift or pixels")
+    encoder = encoder.to(dev)
     encoder.requires_grad_(not freeze_encoder)
     heads = ClusterHeads(encoder.latent_dim, n_clusters, n_heads if mode == "scan" else 1, head_hidden).to(dev)
     groups = [{"params": list(heads.parameters()), "lr": lr}]
     if not freeze_encoder:  # a pretrained encoder moves slowly (SCAN: 1e-4); fresh heads need a large step
         groups.append({"params": list(encoder.parameters()), "lr": encoder_lr})
     opt = torch.optim.Adam(groups, weight_decay=weight_decay)
+    base_lrs = [g["lr"] for g in groups]
     total_epochs = epochs + (self_label_epochs if mode == "scan" else 0)
+    steps_per_epoch = len(range(0, n - (1 if n % batch_size == 1 else 0), batch_size))
 
     cached = freeze_encoder and augment == "none" and strong_augment == "none"
     mine = neighbors is None and mode == "scan"
-    feats_np = batched(encoder.eval().encode, images, dev) if cached or mine else None  # encoded once for both
+    feats_np = (batched(encoder.eval().encode, images, dev)  # encoded once for both
+                if cached or (mine and neighbor_features == "model") else None)
     if mine:
-        neighbors = _neighbors(feats_np, k, neighbor_reduce, seed)
+        neighbors = (_neighbors(feats_np, k, neighbor_reduce, seed) if neighbor_features == "model"
+                     else mine_neighbors(None, images, k, reduce_steps=neighbor_reduce, seed=seed,
+                                         features=neighbor_features))
     feats = torch.from_numpy(feats_np).to(dev) if cached else None
 
     def embed(idx: np.ndarray, preset: str, gen) -> torch.Tensor:
@@ -151,6 +191,9 @@ def refine(
         x = to_tensor(images[idx], dev)
         if preset != "none":
             x = tensor_augment(x, preset, gen)
+        return encode(x)
+
+    def encode(x: torch.Tensor) -> torch.Tensor:
         if freeze_encoder:
             with torch.no_grad():
                 return encoder.encode(x)
@@ -188,9 +231,13 @@ def refine(
             steps = 0
             for i in range(0, n - (1 if n % batch_size == 1 else 0), batch_size):
                 a = order[i:i + batch_size]
+                if lr_schedule == "cosine":
+                    t = (epoch * steps_per_epoch + steps) / max(1, total_epochs * steps_per_epoch)
+                    for group, base_lr in zip(opt.param_groups, base_lrs):
+                        group["lr"] = base_lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
                 if phase == "scan":
                     pick = torch.randint(0, neighbors.shape[1], (len(a),), generator=gen).numpy()
-                    za, zn = embed(a, augment, gen), embed(neighbors[a, pick], augment, gen)
+                    za, zn = embed(np.concatenate([a, neighbors[a, pick]]), augment, gen).split(len(a))
                     out = [scan_loss(la, ln, entropy_weight) for la, ln in zip(heads(za), heads(zn))]
                     loss = sum(o[0] for o in out)
                     sums += [float(o[0].detach()) for o in out]
@@ -247,18 +294,38 @@ def refine(
     probs = F.softmax(torch.from_numpy(batched(model.to(dev), images, dev)), 1).numpy()
     write_npz(out_dir / "probabilities.npz", ids=np.asarray(ids if ids is not None else np.arange(n)).astype(str),
               probabilities=probs.astype(np.float32))
-    meta = read_json(model_dir / "model.json")
     meta["head"] = {"n_classes": n_clusters, "hidden": head_hidden}
     meta["refine"] = {"mode": mode, "k": k, "epochs": epochs, "self_label_epochs": self_label_epochs, "head": best,
-                      "freeze_encoder": freeze_encoder, "n_labeled": int(len(labeled_index)) if has_labels else 0}
+                      "freeze_encoder": freeze_encoder, "n_labeled": int(len(labeled_index)) if has_labels else 0,
+                      "fresh": fresh, "neighbor_features": neighbor_features}
     return write_model_folder(model.cpu(), out_dir, meta)
+
+
+def _start(model: str | Path, model_kwargs: dict | None, images: np.ndarray) -> tuple[torch.nn.Module, dict, bool]:
+    """(encoder, model.json contents, fresh?): a trained model folder's encoder, or a registered model built new."""
+    from kit.models import create_model
+    from kit.models.registry import MODELS
+
+    name = str(model)
+    if not Path(name).exists() and "/" not in name and "\\" not in name:  # a name, not a path
+        if not name.startswith("timm:"):
+            MODELS.get(name)  # neither a folder nor a registered model: a did-you-mean error
+        kwargs = dict(model_kwargs or {})
+        net = create_model(name, images.shape[-1], images.shape[1], **kwargs)
+        meta = {"name": name, "kwargs": kwargs, "in_channels": int(images.shape[-1]), "image_size": int(images.shape[1])}
+        return net, meta, True
+    if model_kwargs:
+        raise ConfigError("refine.model_kwargs only applies to a fresh model (a registered name), not a model folder")
+    model_dir = _model_dir(model)
+    return _encoder(load_model(model_dir, device="cpu")), read_json(model_dir / "model.json"), False
 
 
 def _model_dir(model_dir: str | Path) -> Path:
     model_dir = Path(model_dir)
     if not (model_dir / "model.json").exists() or not (model_dir / "model.pt").exists():
         raise ConfigError(f"refine: {model_dir} is not a kit model folder (no model.json/model.pt); "
-                          "give the output folder of kit pretrain or kit finetune")
+                          "give the output folder of kit pretrain or kit finetune, or a registered model name "
+                          "to train from scratch (e.g. small_cnn)")
     return model_dir
 
 

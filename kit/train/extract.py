@@ -1,4 +1,4 @@
-"""Features for every image: a model's latent code or class logits, or raw pixels (the baseline)."""
+"""Features for every image: a model's latent code or class logits, or raw pixels / dense SIFT (no training)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,13 +14,15 @@ from kit.train.loop import pick_device, progress_bar
 
 def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, *, kind: str = "latent",
                      batch_size: int = 512, device: str = "auto", progress: bool = True) -> Path:
-    """``model`` is a model folder, ``raw`` (pixels / 255, flattened) or ``timm:<arch>`` (untrained unless weights)."""
+    """``model`` is a model folder, ``raw`` (pixels / 255, flattened), ``dsift`` (dense SIFT, kit.descriptors) or
+    ``timm:<arch>`` (untrained unless weights)."""
     if kind not in ("latent", "logits"):
         raise ConfigError(f"extract.kind must be latent or logits, got {kind!r}")
     model = str(model)
-    if model == "raw":
-        feats = images.images.reshape(len(images), -1).astype(np.float32) / 255.0
-        return save_features(out_path, images.ids, feats)
+    if model in ("raw", "dsift"):
+        from kit.descriptors import describe
+
+        return save_features(out_path, images.ids, describe("pixels" if model == "raw" else model, images.images))
     dev = pick_device(device)
     if model.startswith("timm:"):
         from kit.models import create_model

@@ -21,6 +21,10 @@ def test_choices_match_the_library():
     from kit.refine.train import MODES
 
     assert tuple(m.value for m in RefineMode) == MODES
+    from kit.cli.choices import NeighborFeatures
+    from kit.refine.train import NEIGHBOR_FEATURES
+
+    assert tuple(m.value for m in NeighborFeatures) == NEIGHBOR_FEATURES
 
 
 def test_label_mappings_are_accepted_by_the_mapper():

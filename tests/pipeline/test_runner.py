@@ -91,3 +91,20 @@ def test_refine_stage_in_a_run(in_tmp):
     cfg["refine"]["self_label_epochs"] = 6  # only refine and what follows reruns; neighbours are reused
     again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
     assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]
+
+
+def test_fresh_refine_needs_no_pretrain_and_its_neighbours_no_model(in_tmp):
+    """refine.model trains a registered network from scratch on dense-SIFT neighbours: no pretrain stage, and the
+    neighbours (a descriptor's) are kept when only the network changes."""
+    cfg = digits_config(in_tmp, name="digits_fresh", cluster={"method": "argmax"},
+                        submit={"leaderboard": False, "copy_to": None},
+                        refine={"model": "small_cnn", "model_kwargs": {"width": 8}, "neighbor_features": "dsift",
+                                "freeze_encoder": False, "epochs": 2, "self_label_epochs": 0, "head_hidden": 0})
+    del cfg["pretrain"]
+    cfg["reduce"] = []
+    first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
+    assert first["ran"] == ["neighbors", "refine", "extract", "reduce", "cluster", "submit"]
+    assert json.loads((in_tmp / "runs" / "digits_fresh" / "stages.json").read_text())["pretrain"] is None
+    cfg["refine"]["model_kwargs"] = {"width": 4}
+    again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
+    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]

@@ -1,0 +1,100 @@
+"""refine from scratch: a registered network trained on dense-SIFT neighbours (SCAN without the pretext task)."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+
+from kit.data import load_source
+from kit.descriptors import dense_sift
+from kit.errors import ConfigError, Interrupted
+from kit.metrics import cluster_accuracy
+from kit.models import load_model
+from kit.refine import refine
+from kit.train.inference import batched
+
+FRESH = dict(neighbor_features="dsift", freeze_encoder=False, augment="light", strong_augment="light", head_hidden=0,
+             lr=1e-3, encoder_lr=1e-3, lr_schedule="cosine", n_clusters=10, progress=False)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_source({"kind": "digits"})
+
+
+def probs(out):
+    return np.load(out / "probabilities.npz")["probabilities"]
+
+
+def test_fresh_network_beats_kmeans_on_the_descriptor_it_learned_from(digits, tmp_path):
+    kmeans = cluster_accuracy(digits.labels, KMeans(10, n_init=10, random_state=0).fit_predict(dense_sift(digits.images)))
+    out = refine("small_cnn", digits.images, tmp_path / "r", epochs=40, self_label_epochs=0, seed=0,
+                 **{**FRESH, "augment": "none"})  # a flipped digit is another digit: no light preset here
+    acc = cluster_accuracy(digits.labels, probs(out).argmax(1))
+    assert acc > kmeans + 0.05, (acc, kmeans)
+    # a model folder like any other: rebuilt from model.json, its logits give probabilities.npz's classes
+    model = load_model(out)
+    assert np.array_equal(batched(model, digits.images, "cpu").argmax(1), probs(out).argmax(1))
+    meta = pd.read_json(out / "model.json", typ="series")
+    assert meta["name"] == "small_cnn" and meta["kwargs"] == {} and meta["refine"]["fresh"]
+
+
+def test_cosine_schedule_resumes_to_the_same_result(digits, tmp_path, monkeypatch):
+    """The learning rate is a function of the step, so a resumed run replays the rest of the schedule exactly."""
+    import kit.refine.train as mod
+
+    images = digits.images[:400]
+    kw = dict(model_kwargs={"width": 8}, epochs=3, self_label_epochs=1, batch_size=64, seed=3, **FRESH)
+    full = refine("small_cnn", images, tmp_path / "full", **kw)
+    real = mod.write_csv
+
+    def crash_after_epoch_2(path, df):
+        real(path, df)
+        if len(df) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_2)
+    with pytest.raises(Interrupted, match="resume from epoch 3"):
+        refine("small_cnn", images, tmp_path / "cut", **kw)
+    monkeypatch.setattr(mod, "write_csv", real)
+    cut = refine("small_cnn", images, tmp_path / "cut", resume=True, **kw)
+    np.testing.assert_array_equal(probs(full), probs(cut))
+
+
+def test_cosine_ends_at_one_percent(digits, tmp_path, monkeypatch):
+    import torch
+
+    seen = []
+    real_step = torch.optim.Adam.step
+
+    def spy(self, *a, **k):
+        seen.append([g["lr"] for g in self.param_groups])
+        return real_step(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    refine("small_cnn", digits.images[:256], tmp_path / "c", model_kwargs={"width": 8}, epochs=2,
+           self_label_epochs=0, batch_size=64, **{**FRESH, "lr": 0.1, "encoder_lr": 0.01})
+    assert seen[0] == pytest.approx([0.1, 0.01])
+    assert seen[-1] == pytest.approx([0.1 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * 7 / 8))),
+                                      0.01 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * 7 / 8)))])
+    assert all(a[0] > b[0] for a, b in zip(seen, seen[1:]))
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(freeze_encoder=True), "freeze_encoder must be false for a fresh small_cnn"),
+    (dict(neighbor_features="model"), "a fresh small_cnn's features are random"),
+    (dict(neighbor_features="hog"), "neighbor_features must be one of"),
+    (dict(lr_schedule="step"), "lr_schedule must be one of"),
+])
+def test_bad_fresh_options_are_one_error_before_writing(digits, tmp_path, kw, message):
+    with pytest.raises(ConfigError, match=message):
+        refine("small_cnn", digits.images, tmp_path / "bad", **{**FRESH, **kw})
+    assert not (tmp_path / "bad").exists()
+
+
+def test_unknown_model_name_says_did_you_mean(digits, tmp_path):
+    with pytest.raises(ConfigError, match="small_cnn"):
+        refine("smal_cnn", digits.images, tmp_path / "bad", **FRESH)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ConfigError, match="model_kwargs only applies to a fresh model"):
+        refine(tmp_path / "folder", digits.images, tmp_path / "bad", model_kwargs={"width": 8}, **FRESH)
+    assert not (tmp_path / "bad").exists()
