@@ -35,6 +35,7 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("Fashion-MNIST", "configs/bench/fashion_mnist_dsift_pca_kmeans.yaml"),
     ("Fashion-MNIST", "configs/fashion_mnist.yaml"),
     ("Fashion-MNIST", "configs/bench/fm_ae_tsne_ekm.yaml"),
+    ("Fashion-MNIST", "configs/bench/fm_ae_refine.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_tsne_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_dsift_pca_kmeans.yaml"),

@@ -160,7 +160,7 @@ def refine(
     torch.manual_seed(seed)
     encoder, meta, fresh = _start(model, model_kwargs, images)
     if fresh and freeze_encoder:
-        raise ConfigError(f"refine.freeze_encoder must be false for a fresh {model}: its weights are random")
+        raise ConfigError(f"refine.freeze_encoder must be false (--no-freeze) for a fresh {model}: its weights are random")
     if fresh and mode == "scan" and neighbors is None and neighbor_features == "model":
         raise ConfigError(f"refine.neighbor_features: a fresh {model}'s features are random; "
                           "mine neighbours in dsift or pixels")
@@ -216,8 +216,7 @@ def refine(
         set_rng_state(ck["rng"])
     last.parent.mkdir(parents=True, exist_ok=True)
 
-    saved = [start]  # epochs in last.pt: what a rerun resumes from
-    with progress_bar(progress) as bar, resumable("refine", lambda: saved[0]):
+    with progress_bar(progress) as bar, resumable("refine", last):
         task = bar.add_task(f"refine {mode}", total=total_epochs, completed=start, info="")
         for epoch in range(start, total_epochs):
             t0 = time.perf_counter()
@@ -275,7 +274,6 @@ def refine(
             if not freeze_encoder:
                 state["encoder"] = encoder.state_dict()
             save_checkpoint(last, **state)
-            saved[0] = epoch + 1
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
             bar.update(task, advance=1, info=f"{phase} loss {row['loss']:.4f}" + (
                 f" confident {row['confident']}" if phase != "scan" else f" entropy {row['entropy']:.3f}"))

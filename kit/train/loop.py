@@ -141,11 +141,15 @@ class LineProgress:
 
 
 @contextmanager
-def resumable(what: str, epochs_done):
+def resumable(what: str, checkpoint: Path):
     """Turn Ctrl-C into Interrupted("...; rerun to resume from epoch N") so the CLI exits 130 and says how to go on.
 
-    ``epochs_done()`` is the number of epochs in the saved checkpoint (not merely finished), so N is exact."""
+    N is read back from the checkpoint a rerun would load, not from a counter: a Ctrl-C that lands between the
+    checkpoint's rename and the counter's update would otherwise name an epoch one too early."""
     try:
         yield
     except KeyboardInterrupt:
-        raise Interrupted(f"{what} interrupted; rerun to resume from epoch {epochs_done() + 1}") from None
+        done = 0
+        if Path(checkpoint).exists():
+            done = int(torch.load(checkpoint, map_location="cpu", weights_only=True).get("epoch", 0))
+        raise Interrupted(f"{what} interrupted; rerun to resume from epoch {done + 1}") from None

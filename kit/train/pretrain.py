@@ -128,8 +128,7 @@ def pretrain(
             x = tensor_augment(to_tensor(batch_u8, dev), augment, gen)
         return x.contiguous(memory_format=torch.channels_last) if dev.type == "cuda" else x
 
-    saved = [start]  # epochs in last.pt: what a rerun resumes from
-    with progress_bar(progress) as bar, resumable("pretrain", lambda: saved[0]):
+    with progress_bar(progress) as bar, resumable("pretrain", last):
         task = bar.add_task(f"pretrain {model}", total=epochs, completed=start, info="")
         for epoch in range(start, epochs):
             t0 = time.perf_counter()
@@ -171,7 +170,6 @@ def pretrain(
             save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(), epoch=epoch + 1)
             save_checkpoint(last, model=net.state_dict(), heads=heads.state_dict(), optimizer=opt.state_dict(),
                             scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows, rng=rng_state())
-            saved[0] = epoch + 1
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     if rank == 0:
         save_model(net.cpu(), out_dir, model, model_kwargs, c, h,

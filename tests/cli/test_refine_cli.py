@@ -18,3 +18,17 @@ def test_refine_cli_errors_and_success(tmp_path):
     ok = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "out" / "probabilities.npz").exists() and (tmp_path / "out" / "model.json").exists()
+
+
+def test_refine_cli_trains_a_fresh_network(tmp_path):
+    comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
+    typo = kit("refine", "smal_cnn", str(comp), "-o", str(tmp_path / "out"))
+    assert typo.returncode == 2 and "did you mean 'small_cnn'" in typo.stderr and not (tmp_path / "out").exists()
+    frozen = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--neighbor-features", "dsift")
+    assert frozen.returncode == 2 and "--no-freeze" in frozen.stderr and not (tmp_path / "out").exists()
+    random_nb = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze")
+    assert random_nb.returncode == 2 and "features are random" in random_nb.stderr
+    ok = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
+             "dsift", "--epochs", "1", "--self-label-epochs", "0")
+    assert ok.returncode == 0, ok.stderr
+    assert '"fresh": true' in (tmp_path / "out" / "model.json").read_text()

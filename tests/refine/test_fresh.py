@@ -80,7 +80,7 @@ def test_cosine_ends_at_one_percent(digits, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kw,message", [
-    (dict(freeze_encoder=True), "freeze_encoder must be false for a fresh small_cnn"),
+    (dict(freeze_encoder=True), r"freeze_encoder must be false \(--no-freeze\) for a fresh small_cnn"),
     (dict(neighbor_features="model"), "a fresh small_cnn's features are random"),
     (dict(neighbor_features="hog"), "neighbor_features must be one of"),
     (dict(lr_schedule="step"), "lr_schedule must be one of"),
