@@ -41,8 +41,10 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10", "configs/bench/cifar10_dsift_pca_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_scratch.yaml"),
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
+    ("CIFAR-10 binary", "configs/bench/cifar10_binary_scratch.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_cpu.yaml"),
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
+    ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_scratch.yaml"),
 ]
 STAGES = ("pretrain", "finetune", "neighbors", "refine", "extract", "reduce", "cluster")
 
