@@ -32,7 +32,7 @@ SECTIONS = {
 COMPETITION_KEYS = {"dir", "make", "import"}
 MAKE_KEYS = {"source", "type", "labels_per_class", "public_fraction", "n_images", "groups", "n_pairs", "seed", "name"}
 EXTRACT_KEYS = {"model", "kind", "batch_size"}
-SUBMIT_KEYS = {"leaderboard", "copy_to"}
+SUBMIT_KEYS = {"leaderboard", "copy_to", "same_fraction"}
 
 
 def read_config_file(path: str | Path) -> Any:
@@ -143,6 +143,12 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     submit = dict(submit)
     submit.setdefault("leaderboard", True)
     submit.setdefault("copy_to", f"submissions/{cfg['name']}.csv")
+    from kit.submit.writer import check_same_fraction
+
+    try:
+        check_same_fraction(submit.get("same_fraction"))
+    except ConfigError as e:
+        raise ConfigError(f"submit.{e}") from None
     cfg["submit"] = submit
     return cfg
 

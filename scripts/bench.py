@@ -43,6 +43,7 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_scratch.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_cpu.yaml"),
+    ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_bayes.yaml"),
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_scratch.yaml"),
 ]
@@ -79,6 +80,10 @@ def pipeline_name(cfg: dict) -> str:
                      + ("" if nb == "model" else f" on {nb} neighbours"))
     parts += [s["method"] + str(s.get("n_components", "")) for s in cfg["reduce"]]
     parts.append(cfg["cluster"]["method"])
+    if cfg.get("submit", {}).get("same_fraction") is not None:  # pairs: which rule turned probabilities into "same"
+        parts.append(f"top {cfg['submit']['same_fraction']:g} of <p_a, p_b> same")
+    elif cfg["competition"].get("make", {}).get("type") == "pairs":
+        parts.append("<p_a, p_b> > 1/2 same")
     return " -> ".join(parts)
 
 

@@ -81,6 +81,8 @@ import pytest as _pytest  # noqa: E402
     ({"name": ".."}, "plain folder name"),
     ({"seed": True}, "seed must be an integer"),
     ({"seed": 1.5}, "seed must be an integer"),
+    ({"submit": {"same_fraction": 1.0}}, "submit.same_fraction must be a number between 0 and 1"),
+    ({"submit": {"same_fracton": 0.5}}, "did you mean 'same_fraction'"),
 ])
 def test_ranges_and_names_validated_at_load(patch, message):
     from kit.config import validate_config

@@ -14,6 +14,9 @@ def submit_command(
     competition: Path = typer.Argument(..., help="Competition folder (has sample_submission.csv)."),
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
     seed: int = typer.Option(None, help="Seed recorded in the metadata."),
+    same_fraction: float = typer.Option(None, "--same-fraction", help="Pairs: the share of pairs that are \"same\" "
+                                        "(e.g. 0.5 when the competition says they are balanced); the pairs with the "
+                                        "highest <p_a, p_b> get it. Default: \"same\" when <p_a, p_b> > 1/2."),
 ) -> None:
     """Write a submission (label / binary / pairs), validated against sample_submission before anything is written.
 
@@ -25,7 +28,7 @@ def submit_command(
     from kit.submit.metadata import submission_metadata
 
     comp = load_competition(competition)
-    df = build_submission(comp, load_clusters(clusters))
+    df = build_submission(comp, load_clusters(clusters), same_fraction)
     path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))
     shown = escape(str(path))
     console.print(f"wrote [bold]{shown}[/] ({len(df)} rows, type {comp.type}); score it with `kit score {shown}`")

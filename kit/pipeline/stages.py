@@ -197,8 +197,9 @@ def default_n_clusters(comp) -> int:
     return 2 if comp.type == "binary" else int(comp.n_classes)
 
 
-def submit_stage(comp, clusters_path: Path, out_dir: Path, metadata: dict[str, Any]) -> Path:
+def submit_stage(comp, clusters_path: Path, out_dir: Path, metadata: dict[str, Any],
+                 same_fraction: float | None = None) -> Path:
     from kit.submit import build_submission, write_submission
 
-    df = build_submission(comp, load_clusters(clusters_path))
+    df = build_submission(comp, load_clusters(clusters_path), same_fraction)
     return write_submission(df, comp, out_dir / "submission.csv", metadata)

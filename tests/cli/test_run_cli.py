@@ -87,3 +87,10 @@ def test_unknown_override_key_fails_before_any_work(setup):
     res = run(cfg, "pretrain.epochz=1", "--runs-dir", root / "runs")
     assert isinstance(res.exception, ConfigError) and "did you mean 'epochs'" in str(res.exception)
     assert not (root / "runs").exists()
+
+
+def test_same_fraction_on_a_label_competition_fails_before_training(setup):
+    root, cfg = setup
+    res = run(cfg, "submit.same_fraction=0.5", "--runs-dir", root / "runs")
+    assert isinstance(res.exception, ConfigError) and "submit.same_fraction is for pairs competitions" in str(res.exception)
+    assert not list((root / "runs" / "digits").glob("pretrain-*"))  # nothing trained

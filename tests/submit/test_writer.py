@@ -121,3 +121,41 @@ def test_duplicate_or_float_cluster_ids_are_rejected(tmp_path, digits):
         build_submission(comp, {"ids": np.r_[ids, ids[:1]], "clusters": np.r_[np.zeros(len(ids), int), [1]]})
     with pytest.raises(DataError, match="must be integer ids"):
         build_submission(comp, {"ids": ids, "clusters": np.full(len(ids), 1.7)})
+
+
+def test_pairs_same_fraction_ranks_pairs_by_p_same(tmp_path, digits):
+    comp_dir = make_competition(digits, tmp_path / "p", "pairs", n_pairs=200)
+    comp = load_competition(comp_dir)
+    P = np.random.default_rng(1).dirichlet(np.ones(4) * 0.5, len(comp.images))
+    P[:5] = P[5]  # identical images: tied <p_a, p_b> values, so ties must not change the count
+    clusters = {"ids": comp.images.ids, "clusters": P.argmax(1), "probabilities": P}
+    row = {i: n for n, i in enumerate(comp.images.ids.tolist())}
+    pairs = comp.pairs.set_index("id").loc[comp.sample_submission["id"]]
+    p_same = np.array([P[row[a]] @ P[row[b]] for a, b in zip(pairs["image1"], pairs["image2"])])
+    for fraction in (0.1, 0.5, 0.83):
+        labels = build_submission(comp, clusters, same_fraction=fraction)["label"].to_numpy()
+        assert labels.sum() == round(fraction * len(labels))
+        assert p_same[labels == 1].min() >= p_same[labels == 0].max()  # every "same" ranks above every "different"
+    default = build_submission(comp, clusters)["label"].to_numpy()
+    assert (default == (p_same > 0.5)).all()
+
+
+@pytest.mark.parametrize("value", [0, 1, 1.5, -0.1, "half", True])
+def test_same_fraction_outside_0_1_is_refused(tmp_path, digits, value):
+    from kit.errors import ConfigError
+
+    comp = load_competition(make_competition(digits, tmp_path / "p", "pairs", n_pairs=50))
+    P = np.full((len(comp.images), 3), 1 / 3)
+    with pytest.raises(ConfigError, match="same_fraction must be a number between 0 and 1"):
+        build_submission(comp, {"ids": comp.images.ids, "clusters": P.argmax(1), "probabilities": P}, value)
+
+
+def test_same_fraction_needs_pairs_and_probabilities(tmp_path, digits):
+    from kit.errors import ConfigError
+
+    label = load_competition(make_competition(digits, tmp_path / "l", "label"))
+    with pytest.raises(ConfigError, match="for pairs competitions"):
+        build_submission(label, {"ids": label.images.ids, "clusters": np.zeros(len(label.images), int)}, 0.5)
+    pairs = load_competition(make_competition(digits, tmp_path / "p", "pairs", n_pairs=50))
+    with pytest.raises(ConfigError, match="clusters have none"):
+        build_submission(pairs, {"ids": pairs.images.ids, "clusters": np.zeros(len(pairs.images), int)}, 0.5)
