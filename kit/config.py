@@ -145,10 +145,7 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     submit.setdefault("copy_to", f"submissions/{cfg['name']}.csv")
     from kit.submit.writer import check_same_fraction
 
-    try:
-        check_same_fraction(submit.get("same_fraction"))
-    except ConfigError as e:
-        raise ConfigError(f"submit.{e}") from None
+    check_same_fraction(submit.get("same_fraction"), name="submit.same_fraction")
     cfg["submit"] = submit
     return cfg
 

@@ -12,10 +12,10 @@ from rich.table import Table
 
 from kit.competition import load_competition
 from kit.config import load_config, read_config_file, validate_config
-from kit.errors import ConfigError
 from kit.io import atomic_path, read_json, write_json, write_text
 from kit.pipeline import stages
 from kit.pipeline.cache import StageDir, file_digest, folder_digest, hash_obj
+from kit.submit.writer import check_same_fraction
 
 MODEL_FILES = ["model.json", "model.pt"]
 COMPETITION_FILES = ["competition.json", "images.npz", "labeled.csv", "pairs.csv", "sample_submission.csv"]
@@ -46,8 +46,7 @@ def run_pipeline(
 
     comp_dir = stages.build_competition(cfg["competition"], seed, console)
     comp = load_competition(comp_dir)
-    if cfg["submit"].get("same_fraction") is not None and comp.type != "pairs":  # say so before anything trains
-        raise ConfigError(f"submit.same_fraction is for pairs competitions; {comp.name!r} is a {comp.type} competition")
+    same_fraction = check_same_fraction(cfg["submit"].get("same_fraction"), comp, "submit.same_fraction")  # before training
     comp_hash = folder_digest(comp_dir, COMPETITION_FILES)
     paths: dict[str, str | None] = {"competition": str(comp_dir), "pretrain": None, "finetune": None}
     ran: list[str] = []
@@ -124,7 +123,7 @@ def run_pipeline(
     clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
                 lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", cfg["cluster"], seed, out,
                                                      console=console))
-    rule = {"same_fraction": cfg["submit"]["same_fraction"]} if cfg["submit"].get("same_fraction") is not None else {}
+    rule = {"same_fraction": same_fraction} if same_fraction is not None else {}
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash, **rule})  # the pairs rule changes the submission; where it goes does not
     sub = stage("submit", rule, {"cluster": clu.hash},

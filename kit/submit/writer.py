@@ -13,14 +13,17 @@ from kit.io import write_csv, write_json
 SAME_CLASS = 0.5  # pairs: "same" when P(same class) = <p_a, p_b> > 1/2, the Bayes rule; no solution needed
 
 
-def check_same_fraction(value) -> float | None:
+def check_same_fraction(value, comp=None, name: str = "same_fraction") -> float | None:
     """``same_fraction``: the share of pairs the competition says are "same" (e.g. 0.5 when it states they are
     balanced). The Bayes rule's 1/2 assumes the model's own prior (about 1/K for K classes), which a balanced pair
-    set breaks; a stated share lets the pairs be ranked by <p_a, p_b> instead."""
+    set breaks; a stated share lets the pairs be ranked by <p_a, p_b> instead. With ``comp``, also that it is a
+    pairs competition (the config check runs before the competition exists)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ConfigError(f"same_fraction must be a number between 0 and 1 (exclusive), got {value!r}")
+        raise ConfigError(f"{name} must be a number between 0 and 1 (exclusive), got {value!r}")
+    if comp is not None and comp.type != "pairs":
+        raise ConfigError(f"{name} is for pairs competitions; {comp.name!r} is a {comp.type} competition")
     return float(value)
 
 
@@ -52,9 +55,7 @@ def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float
 
     Pairs: "same" when <p_a, p_b> > 1/2, or, given ``same_fraction``, for that share of the pairs with the
     highest <p_a, p_b> (ties broken by row order, so the count is exact)."""
-    same_fraction = check_same_fraction(same_fraction)
-    if same_fraction is not None and comp.type != "pairs":
-        raise ConfigError(f"same_fraction is for pairs competitions; {comp.name!r} is a {comp.type} competition")
+    same_fraction = check_same_fraction(same_fraction, comp)
     if same_fraction is not None and "probabilities" not in clusters:
         raise ConfigError("same_fraction ranks pairs by their class probabilities, but the clusters have none: "
                           "cluster with method argmax on a refined or finetuned model")
@@ -71,13 +72,11 @@ def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float
             a = np.array([row[i] for i in pairs["image1"].astype(str)])
             b = np.array([row[i] for i in pairs["image2"].astype(str)])
             p_same = (P[a] * P[b]).sum(1)
-            if same_fraction is None:
-                labels = (p_same > SAME_CLASS).astype(int).tolist()
-            else:
-                top = np.argsort(-p_same, kind="stable")[: int(round(same_fraction * len(p_same)))]
-                labels = np.zeros(len(p_same), dtype=int)
-                labels[top] = 1
-                labels = labels.tolist()
+            same = p_same > SAME_CLASS
+            if same_fraction is not None:
+                same = np.zeros(len(p_same), dtype=bool)
+                same[np.argsort(-p_same, kind="stable")[: int(round(same_fraction * len(p_same)))]] = True
+            labels = same.astype(int).tolist()
         else:
             labels = [int(pred[a] == pred[b]) for a, b in zip(pairs["image1"], pairs["image2"])]
     else:

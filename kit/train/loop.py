@@ -149,7 +149,5 @@ def resumable(what: str, checkpoint: Path):
     try:
         yield
     except KeyboardInterrupt:
-        done = 0
-        if Path(checkpoint).exists():
-            done = int(torch.load(checkpoint, map_location="cpu", weights_only=True).get("epoch", 0))
+        done = int(load_checkpoint(checkpoint, torch.device("cpu"))["epoch"]) if Path(checkpoint).exists() else 0
         raise Interrupted(f"{what} interrupted; rerun to resume from epoch {done + 1}") from None
