@@ -46,6 +46,10 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_bayes.yaml"),
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_scratch.yaml"),
+    ("sklearn digits pairs", "configs/bench/digits_pairs_bayes.yaml"),
+    ("sklearn digits pairs", "configs/bench/digits_pairs_half.yaml"),
+    ("Fashion-MNIST pairs", "configs/bench/fm_pairs_bayes.yaml"),
+    ("Fashion-MNIST pairs", "configs/bench/fm_pairs_half.yaml"),
 ]
 STAGES = ("pretrain", "finetune", "neighbors", "refine", "extract", "reduce", "cluster")
 
