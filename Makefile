@@ -24,11 +24,14 @@ data:
 test: setup data
 	$(BIN)/pytest -q --durations=15
 
+# Writes submissions/<name>-<id>.csv + .json and submissions/leaderboard.csv (git-ignored); prints the CSV's path.
 submit: setup data
 	$(BIN)/kit run $(CONFIG)
 
+# Reruns the tracked submissions/recorded/*.json from scratch (NAMES=digits_scratch: only that one); scores must agree within
+# SCORE_TOL of scripts/reproduce.py, rows identical / byte-identical are reported (bench/reproducibility.md).
 reproduce: setup data
-	$(BIN)/python scripts/reproduce.py
+	$(BIN)/python scripts/reproduce.py $(NAMES)
 
 bench: setup data
 	$(BIN)/python scripts/bench.py

@@ -5,8 +5,11 @@ Why this shape:
   ``kit run`` tools work on it. Stage folders are keyed by config hashes, and before each cell the finished
   stage folders of the other cells are linked into its run folder, so a cell whose pretrain (or extract,
   reduce, ...) config equals an earlier cell's reuses that stage instead of training again.
-- Resumable: each finished cell writes ``OUT/cells/<run name>.json`` atomically; a rerun reads those back and
-  runs only the cells without one (a cell killed mid-way resumes from its cached stages and checkpoints).
+- Resumable without stale results: every cell calls ``run_pipeline``, which reads each stage whose hash (config,
+  inputs, kit's code, the competition's files) is unchanged from the cache and reruns the others, so a rerun
+  costs seconds yet sees a code fix or a re-imported competition. ``OUT/cells/<run name>.json`` is each cell's
+  latest result, written atomically, never read back to skip a cell (a cell killed mid-way resumes from its
+  cached stages and checkpoints).
 - All cells are validated (config, model options, competition unchanged, hold-out set) before any training.
 
 Held-out reconstruction loss (``holdout``): pretrain trains on *every* competition image, so the
@@ -379,11 +382,12 @@ def run_cells(raw: dict, base: dict, cells: list[Cell], *, out: str | Path | Non
               runs_dir: str | Path = "runs", holdout: str | dict | None = None, private: bool = False,
               leaderboard: bool = False, console: Console | None = None, source=None, sets=None,
               prepared=None, share_with: list[str] = ()) -> dict[str, Any]:
-    """Run the cells that have no result in OUT/cells/ yet (sharing cached stages), then write the table and plots.
-    ``prepared``: prepare_cells' result when the caller has checked the cells already; ``share_with``: names of
-    other runs (e.g. an experiment's other parts) whose cached stages these cells may reuse."""
+    """Run every cell through run_pipeline (its cached stages make a rerun cheap), write each cell's record to
+    OUT/cells/, then the table and plots. ``prepared``: prepare_cells' result when the caller has checked the cells
+    already; ``share_with``: names of other runs (e.g. an experiment's other parts) whose cached stages these
+    cells may reuse."""
     console = console or Console(stderr=True)
-    raw, configs, comp, holdout_spec, held = prepared or prepare_cells(raw, base, cells, holdout, console)
+    raw, _, comp, holdout_spec, held = prepared or prepare_cells(raw, base, cells, holdout, console)
     train_images = comp.images.images
     out = Path(out) if out is not None else Path("sweeps") / base["name"]
     runs_dir = Path(runs_dir)
@@ -393,12 +397,6 @@ def run_cells(raw: dict, base: dict, cells: list[Cell], *, out: str | Path | Non
     pool = [runs_dir / base["name"]] + [runs_dir / c.name for c in cells] + [runs_dir / n for n in share_with]
     records, ran, stats_cache = [], {}, {}
     for i, cell in enumerate(cells, 1):
-        key = hash_obj({"config": configs[cell.name], "holdout": holdout_spec})
-        record_path = out / "cells" / f"{cell.name}.json"
-        if record_path.exists() and read_json(record_path).get("key") == key:
-            records.append(read_json(record_path))
-            console.print(f"[dim]cell {i}/{len(cells)} {cell.name}: done earlier, read back[/]")
-            continue
         console.rule(f"[bold]cell {i}/{len(cells)}[/] {cell.name}")
         share_stages(runs_dir / cell.name, pool)
         t0 = time.perf_counter()
@@ -411,11 +409,11 @@ def run_cells(raw: dict, base: dict, cells: list[Cell], *, out: str | Path | Non
         real = str(Path(pre).resolve()) if pre else None
         if real not in stats_cache:
             stats_cache[real] = model_stats(pre, train_images, held)
-        record = {"key": key, "cell": cell.name, "values": cell.values, "texts": cell.texts,
+        record = {"cell": cell.name, "values": cell.values, "texts": cell.texts,
                   "overrides": cell.overrides, "scores": result["scores"], **stats_cache[real],
                   "n_holdout": None if held is None else len(held), "seconds": stage_seconds(result["stages"]),
                   "wall_seconds": round(wall, 3), "ran": ran[cell.name], "run_dir": str(result["run_dir"])}
-        write_json(record_path, record)
+        write_json(out / "cells" / f"{cell.name}.json", record)
         records.append(record)
     rows = [table_row(r, cells[0].values, private) for r in records]
     files = write_results(rows, list(cells[0].values), out, private)

@@ -17,6 +17,7 @@ from kit.errors import ConfigError
 from kit.models import load_model
 from kit.pipeline import stages
 from kit.train.extract import reconstruction_errors
+from tests.pipeline.test_trust import kit_copy  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 
@@ -206,7 +207,7 @@ def test_sweep_shares_stages_writes_results_and_scores_holdout(setup, spy):
     spy.clear()
     again = sweep.run_sweep(path, ["cluster.n_clusters=8,10"], out=root / "out", runs_dir=root / "runs",
                             holdout=f"npy,x={root / 'held.npy'}")
-    assert spy == [] and again["ran"] == {}
+    assert [c["ran"] for c in spy] == [[], []] and again["ran"] == {first["name"]: [], second["name"]: []}
     assert {p: p.stat().st_mtime_ns for p in (root / "runs").rglob("stage.json")} == marks
     assert "private" not in again["rows"][0]  # hidden without --private
     assert [r["public"] for r in again["rows"]] == pytest.approx(df["public"].tolist())
@@ -238,7 +239,60 @@ def test_crashed_sweep_resumes_with_the_missing_cells_only(setup, monkeypatch):
 
     monkeypatch.setattr(sweep, "run_pipeline", record)
     result = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
-    assert list(ran) == [calls[1]]  # the completed first cell is read back, not rerun
-    assert ran[calls[1]] == ["cluster", "submit"]  # and the second reuses its pretrain
+    assert ran == {calls[0]: [],  # the completed first cell comes back from the stage cache
+                   calls[1]: ["cluster", "submit"]}  # and the second reuses its pretrain
     assert [r["cluster.n_clusters"] for r in result["rows"]] == [8, 10]
     assert all(r["public"] is not None and r["params"] > 0 for r in result["rows"])
+
+
+# ---------------------------------------------------------------- no stale cells
+
+
+ALL_STAGES = ["pretrain", "extract", "reduce", "cluster", "submit"]
+
+
+def test_a_code_fix_reruns_finished_cells(setup, spy, kit_copy):
+    root, path = setup
+    _, edit = kit_copy
+    sets = ["cluster.n_clusters=8,10"]
+    sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
+    spy.clear()
+    edit("cluster/kmeans.py")
+    again = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
+    assert [c["ran"] for c in spy] == [ALL_STAGES, ["cluster", "submit"]]  # the second cell reuses the new pretrain
+    assert list(again["ran"].values()) == [c["ran"] for c in spy]
+
+
+def test_a_changed_competition_reruns_finished_cells(tmp_path, monkeypatch, spy):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    make = base_config(tmp_path)["competition"]
+    cfg = {**base_config(tmp_path), "competition": {"dir": make["dir"]}}  # uses whatever the folder holds
+    stages.build_competition(make, 0)
+    sets = ["cluster.n_clusters=8"]
+    sweep.run_sweep(cfg, sets, out=tmp_path / "out", runs_dir=tmp_path / "runs")
+    shutil.rmtree(make["dir"])
+    stages.build_competition(make, 1)  # re-imported / rebuilt: same config, other public/private split
+    spy.clear()
+    again = sweep.run_sweep(cfg, sets, out=tmp_path / "out", runs_dir=tmp_path / "runs")
+    assert [c["ran"] for c in spy] == [ALL_STAGES]
+    record = json.loads(next((tmp_path / "out" / "cells").glob("*.json")).read_text())
+    run = tmp_path / "runs" / spy[0]["name"]
+    scores = json.loads((run / json.loads((run / "stages.json").read_text())["submit"].split("/")[-1] /
+                         "scores.json").read_text())
+    assert record["scores"] == scores and again["rows"][0]["public"] == pytest.approx(scores["public"])
+
+
+def test_a_corrupt_cell_record_is_rewritten_not_fatal(setup, spy):
+    root, path = setup
+    sets = ["cluster.n_clusters=8,10"]
+    first = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
+    records = sorted((root / "out" / "cells").glob("*.json"))
+    records[0].write_text('{"cell": "dg-clus')  # killed mid-write by something other than kit
+    records[1].write_bytes(b"\x00garbage")
+    spy.clear()
+    again = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
+    assert len(spy) == 2 and all(c["ran"] == [] for c in spy)  # both cells asked the pipeline, every stage cached
+    assert [r["public"] for r in again["rows"]] == [r["public"] for r in first["rows"]]
+    assert all(json.loads(r.read_text())["cell"] == r.stem for r in records)

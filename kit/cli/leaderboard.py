@@ -2,35 +2,52 @@
 from pathlib import Path
 
 import typer
-from rich.table import Table
-from rich.text import Text
+from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 
 
 @app.command("leaderboard")
 def leaderboard_command(
     file: Path = typer.Option(Path("submissions/leaderboard.csv"), "--file", "-f", help="Leaderboard CSV to list."),
+    competition: str = typer.Option(None, "--competition", "-c", help="Only this competition's entries (its name, "
+                                    "as in the competition column)."),
     private: bool = typer.Option(False, "--private", help="Also show the private score (hidden while you choose)."),
     top: int = typer.Option(0, "--top", min=0, help="Show only the best N entries (0: all)."),
+    fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False, show_default=False),
 ) -> None:
-    """List leaderboard entries sorted by public score, with the file, config and time of each.
+    """List leaderboard entries sorted by public score, with the competition, file, config and time of each.
 
-    Example: kit leaderboard --top 10
+    The list goes to stdout (complete when piped: TSV unless --format says otherwise); notes go to stderr.
+
+    Example: kit leaderboard --competition fashion_mnist --top 10
     """
     from kit.competition.leaderboard import read_leaderboard
 
-    df = read_leaderboard(file)
+    df = read_leaderboard(file, competition=competition)
+    if competition is not None and df.empty:
+        names = sorted(set(read_leaderboard(file)["competition"]) - {""})
+        console.print(f"no entries for competition {escape(competition)!r} in {escape(str(file))}; "
+                      f"competitions there: {escape(', '.join(names)) or 'none recorded'}", soft_wrap=True)
     if top:
         df = df.head(top)
-    table = Table(title=f"{file} ({len(df)} entries)")
-    for col in ("#", "public", *(["private"] if private else []), "file", "config", "time"):
-        table.add_column(col, justify="right" if col in ("#", "public", "private") else "left")
-    for rank, row in enumerate(df.to_dict("records"), 1):
-        scores = [_score(row.get("public"))] + ([_score(row.get("private"))] if private else [])
-        cells = [str(rank), *scores, str(row.get("file", "")), _config(row), str(row.get("time", ""))]
-        table.add_row(*(Text(c) for c in cells))  # Text: a '[...]' in a file name is not rich markup
-    console.print(table)
+    fmt = resolve_format(fmt)
+    records = df.to_dict("records")
+    if fmt == "table":
+        header = ["#", "public", *(["private"] if private else []), "competition", "file", "config", "time"]
+        rows = [[str(rank), _score(row.get("public")), *([_score(row.get("private"))] if private else []),
+                 _text(row.get("competition")) or "–", _text(row.get("file")), _config(row), _text(row.get("time"))]
+                for rank, row in enumerate(records, 1)]
+        title = f"{file}" + (f" [{competition}]" if competition is not None else "") + f" ({len(df)} entries)"
+        print_rows(header, rows, fmt, title=title, right=("#", "public", "private"))
+    else:  # machine-readable: the stored values, config name and hash in columns of their own
+        header = ["rank", "public", *(["private"] if private else []), "competition", "file", "config",
+                  "config_hash", "time"]
+        rows = [[rank, _raw(row.get("public")), *([_raw(row.get("private"))] if private else []),
+                 _text(row.get("competition")), _text(row.get("file")), _text(row.get("config")),
+                 _text(row.get("config_hash")), _text(row.get("time"))] for rank, row in enumerate(records, 1)]
+        print_rows(header, rows, fmt)
     if not private:
         console.print("private scores hidden: --private shows them", style="dim")
 
@@ -39,7 +56,15 @@ def _score(value) -> str:
     return "–" if value is None or value != value else f"{float(value):.4f}"
 
 
+def _raw(value) -> str:
+    return "" if value is None or value != value else repr(float(value))
+
+
+def _text(value) -> str:
+    return "" if value is None or value != value else str(value)
+
+
 def _config(row: dict) -> str:
     """The run config's name when `kit run` recorded one, then the config hash."""
-    name, digest = str(row.get("config") or ""), str(row.get("config_hash") or "")
+    name, digest = _text(row.get("config")), _text(row.get("config_hash"))
     return " ".join(filter(None, [name, digest[:12]])) or "–"

@@ -16,21 +16,25 @@ def run_command(
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", "--out", "-o",
                                   help="Where run folders go: <runs-dir>/<name>/<stage>-<hash>/."),
     force: bool = typer.Option(False, "--force", help="Rerun every stage even if cached."),
-    leaderboard: bool = typer.Option(True, "--leaderboard/--no-leaderboard", help="Append the score to submissions/leaderboard.csv."),
+    leaderboard: bool = typer.Option(None, "--leaderboard/--no-leaderboard", show_default=False,
+                                     help="Append the score to submissions/leaderboard.csv (default: the config's "
+                                          "submit.leaderboard, true unless set)."),
     private: bool = typer.Option(False, "--private", help="Also print the private score (hidden by default, as on Kaggle)."),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report into the run folder."),
 ) -> None:
     """Run data -> pretrain -> finetune -> extract -> reduce -> cluster -> submit -> score.
 
     Each stage is skipped when its config and inputs are unchanged; a crashed pretrain resumes from its last checkpoint.
-    The run folder's config.yaml records the config with the overrides applied.
+    The run folder's config.yaml records the config with the overrides applied. The submission's path is printed on
+    stdout (`sub=$(kit run cfg.yaml)`); progress and scores go to stderr.
 
     Example: kit run configs/digits.yaml pretrain.epochs=5 cluster.method=gmm
     """
     from kit.pipeline import run_pipeline
 
-    result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=None if leaderboard else False,
+    result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=leaderboard,
                           overrides=list(overrides or []), show_private=private, console=console)
+    typer.echo(str(result["submission"]))  # the result, on stdout: a pipe or $(...) gets the path and nothing else
     if report:
         from kit.report import build_report
 

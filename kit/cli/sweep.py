@@ -27,15 +27,18 @@ def sweep_command(
     """Run the grid (cartesian product) of --set values, each cell a `kit run` with those overrides.
 
     Cells share cached stages (a cell whose pretrain config equals an earlier cell's reuses it). Every cell is
-    validated before anything trains; an interrupted sweep reruns only the cells without a result in OUT/cells/.
+    validated before anything trains; a rerun reads every unchanged stage from the cache (an interrupted sweep resumes).
     Writes OUT/results.csv, OUT/results.md and OUT/<metric>_vs_<key>.png. params, train_loss and test_loss come
     from the pretrain model; train_loss is measured on the competition images it trained on, test_loss on
     --holdout-source (empty without it: pretrain trains on every competition image).
 
     Example: kit sweep configs/digits.yaml --set pretrain.epochs=10,30 --set pretrain.model_kwargs.depth=1,2,3
     """
+    from kit.io import check_dir_path
     from kit.sweep import run_sweep
 
+    if out is not None:
+        check_dir_path(out, "--out")
     result = run_sweep(config, list(sets), out=out, runs_dir=runs_dir, holdout=holdout_source, private=private,
                        leaderboard=leaderboard, console=console)
     rows = result["rows"]

@@ -1,14 +1,19 @@
-"""submissions/leaderboard.csv: one row per scored submission, with what produced it.
+"""submissions/leaderboard.csv: one row per scored submission, with what produced it (and for which competition).
 
 Appends hold an exclusive lock on a sidecar ``<file>.lock`` for the whole read-modify-write, so parallel
 `kit score` / `kit run` processes never lose each other's rows; the rewrite itself is atomic, so a crash never
 truncates the history. A row with the same (file, digest, config_hash) as an earlier one is not added again:
 re-scoring or re-running a cached config leaves the leaderboard as it was.
+
+`kit run` copies a submission to a name of its own (``submission_dest``: ``<name>-<id>.csv``, the id a short hash of
+the config hash and the content), so a row's file keeps the content whose digest the row records: a file is never
+overwritten with other content.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import subprocess
 import time
 from contextlib import contextmanager
@@ -18,11 +23,12 @@ from typing import Iterator
 import pandas as pd
 
 from kit.errors import DataError
-from kit.io import write_csv
+from kit.io import check_file_path, write_csv
 from kit.paths import REPO_ROOT
 
-COLUMNS = ["file", "time", "config_hash", "digest", "git_commit", "public", "private", "nmi", "ari"]
+COLUMNS = ["file", "competition", "time", "config_hash", "digest", "git_commit", "public", "private", "nmi", "ari"]
 IDENTITY = ("file", "digest", "config_hash")
+REQUIRED = ("file", "public")  # what makes a CSV a kit leaderboard (older ones lack some COLUMNS)
 DEFAULT_PATH = Path("submissions/leaderboard.csv")
 
 
@@ -66,31 +72,56 @@ def locked(path: str | Path) -> Iterator[None]:
 
 def append_entry(path: str | Path = DEFAULT_PATH, *, file: str, public: float, private: float,
                  nmi: float, ari: float, config_hash: str = "", git_commit: str = "", digest: str | None = None,
-                 extra: dict | None = None) -> bool:
+                 competition: str = "", extra: dict | None = None) -> bool:
     """Add one row unless an identical (file, digest, config_hash) row exists; True when a row was added.
 
-    ``digest`` defaults to the sha256 of ``file``'s content.
+    ``digest`` defaults to the sha256 of ``file``'s content; ``competition`` is the competition's name.
     """
     path = Path(path)
-    row = {"file": file, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "config_hash": config_hash,
-           "digest": file_digest(file) if digest is None else digest, "git_commit": git_commit,
-           "public": round(public, 6), "private": round(private, 6), "nmi": round(nmi, 6), "ari": round(ari, 6),
-           **(extra or {})}
+    row = {"file": file, "competition": competition, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+           "config_hash": config_hash, "digest": file_digest(file) if digest is None else digest,
+           "git_commit": git_commit, "public": round(public, 6), "private": round(private, 6), "nmi": round(nmi, 6),
+           "ari": round(ari, 6), **(extra or {})}
     new = pd.DataFrame([row]).astype(str)
+    check_leaderboard(path)
     with locked(path):
         old = _read(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+        _check_columns(old, path)
         if _contains(old, new.iloc[0]):
             return False
         write_csv(path, pd.concat([old, new], ignore_index=True))
     return True
 
 
-def read_leaderboard(path: str | Path = DEFAULT_PATH) -> pd.DataFrame:
-    """Entries sorted by public score, best first (ties: earlier first); scores as floats."""
+def check_leaderboard(path: str | Path, option: str | None = None) -> Path:
+    """``path`` may take kit's leaderboard rows: missing, empty or a kit leaderboard. Anything else (a folder, a
+    foreign CSV) is refused before any work, never rewritten."""
+    path = check_file_path(path, option)
+    if path.exists() and path.stat().st_size:
+        _check_columns(_read(path), path)
+    return path
+
+
+def _check_columns(df: pd.DataFrame, path: Path) -> None:
+    if len(df.columns) and not set(REQUIRED) <= set(df.columns):
+        raise DataError(f"{path}: not a kit leaderboard (columns {','.join(map(str, df.columns))}, no "
+                        f"{'/'.join(c for c in REQUIRED if c not in df.columns)}); kit adds rows only to its own "
+                        "leaderboard CSV: name another file")
+
+
+def read_leaderboard(path: str | Path = DEFAULT_PATH, competition: str | None = None) -> pd.DataFrame:
+    """Entries sorted by public score, best first (ties: earlier first); scores as floats.
+
+    ``competition``: only that competition's rows (rows of an older log without the column have none).
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no leaderboard yet (score a submission with `kit score` or `kit run`)")
     df = _read(path)
+    if "competition" not in df:
+        df.insert(1, "competition", "")
+    if competition is not None:
+        df = df[df["competition"] == competition]
     for col in ("public", "private", "nmi", "ari"):
         if col in df:
             df[col] = pd.to_numeric(df[col], errors="coerce")
@@ -115,3 +146,38 @@ def _contains(old: pd.DataFrame, row: pd.Series) -> bool:
     for col in IDENTITY:
         same &= old[col].fillna("") == row[col]
     return bool(same.any())
+
+
+def submission_id(config_hash: str, digest: str) -> str:
+    """10 hex digits naming one (config, content) pair: a rerun that gives the same file gets the same name."""
+    return hashlib.sha256(f"{config_hash}:{digest}".encode()).hexdigest()[:10]
+
+
+def submission_dest(template: str | Path, *, config_hash: str, source: str | Path) -> tuple[Path, str | None]:
+    """Where `kit run` copies ``source``: ``template`` with ``{id}`` replaced by ``submission_id``.
+
+    A path that already holds another submission (other content, or another config hash in its .json) is never
+    overwritten: ``-<id>`` is added to its stem instead, and the second value says so (None otherwise).
+    """
+    digest = file_digest(source)
+    sid = submission_id(config_hash, digest)
+    wanted = Path(str(template).replace("{id}", sid))
+    if not _holds_other(wanted, digest, config_hash):
+        return wanted, None
+    dest = wanted.with_name(f"{wanted.stem}-{sid}{wanted.suffix}")
+    if _holds_other(dest, digest, config_hash):
+        raise DataError(f"{dest} holds another submission; choose another submit.copy_to")
+    return dest, f"{wanted} holds another submission; writing {dest} instead (a submission is never overwritten)"
+
+
+def _holds_other(path: Path, digest: str, config_hash: str) -> bool:
+    if not path.exists():
+        return False
+    if file_digest(path) != digest:
+        return True
+    meta = path.with_suffix(".json")
+    try:
+        recorded = json.loads(meta.read_text()).get("config_hash", config_hash) if meta.exists() else config_hash
+    except (OSError, ValueError, AttributeError):
+        return True  # an unreadable record beside it: keep it as it is
+    return recorded != config_hash

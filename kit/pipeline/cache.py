@@ -1,33 +1,24 @@
-"""Stage folders keyed by a hash of (stage config, input hashes): unchanged stages are skipped.
+"""Stage folders keyed by a hash of (stage config, input hashes, kit's code): unchanged stages are skipped.
 
 A stage folder is complete only once ``stage.json`` is written (last, atomically); anything else
-found there is the remains of a crash and is resumed (pretrain) or rebuilt.
+found there is the remains of a crash and is resumed (pretrain) or rebuilt. A stage is checked and built under
+an exclusive lock, so two runs of one config build it once: the second waits, then reads the cache.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
-import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from kit.io import read_json, write_json
+from kit.competition.leaderboard import locked
+from kit.io import MARKER as KIT_MARKER, make_dir, read_json, safe_rmtree, write_json
 
 MARKER = "stage.json"
+STAGE_MARKERS = (KIT_MARKER, MARKER)  # proof a stage folder is kit's before it is deleted (.kit: made by prepare)
 PACKAGE = Path(__file__).resolve().parents[1]
-# The parts of kit each stage's output depends on (beside its config and inputs): editing one of these files
-# reruns that stage and everything downstream of it, and nothing else.
-STAGE_CODE = {
-    "pretrain": ["train", "models", "io.py"],
-    "finetune": ["train", "models", "io.py"],
-    "neighbors": ["neighbors.py", "descriptors.py", "refine/train.py", "train/inference.py", "train/loop.py", "models"],
-    "refine": ["refine", "train", "models", "io.py", "descriptors.py"],
-    "extract": ["train/extract.py", "train/inference.py", "train/loop.py", "models", "features.py", "descriptors.py"],
-    "reduce": ["reduce", "features.py", "pipeline/stages.py"],
-    "cluster": ["cluster", "registry.py", "features.py", "pipeline/stages.py"],
-    "submit": ["submit", "competition", "features.py"],
-}
 
 
 def hash_obj(obj: Any) -> str:
@@ -51,13 +42,14 @@ def folder_digest(folder: str | Path, names: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def code_fingerprint(stage: str) -> str:
-    """kit's version + a hash of the source files ``stage`` runs (STAGE_CODE), so a code fix reruns the stage."""
-    files: list[Path] = []
-    for part in STAGE_CODE.get(stage, ["."]):
-        path = PACKAGE / part
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
-    return hash_obj({"version": _version(), "files": {str(f.relative_to(PACKAGE)): file_digest(f) for f in files}})
+def code_fingerprint() -> str:
+    """kit's version + a hash of every ``*.py`` under the package: any code change reruns every stage.
+
+    Lists of "the files a stage runs" drifted from the real imports and served stale results; one extra rerun
+    is cheap, a stale result is not.
+    """
+    files = sorted(f for f in PACKAGE.rglob("*.py") if f.is_file())
+    return hash_obj({"version": _version(), "files": {f.relative_to(PACKAGE).as_posix(): file_digest(f) for f in files}})
 
 
 def _version() -> str:
@@ -76,9 +68,16 @@ class StageDir:
         self.stage = stage
         self.config = config
         self.inputs = inputs
-        self.code = code_fingerprint(stage)
+        self.code = code_fingerprint()
         self.hash = hash_obj({"stage": stage, "config": config, "inputs": inputs, "code": self.code})
         self.path = Path(run_dir) / f"{stage}-{self.hash}"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive lock on a hidden sidecar ``.<stage>-<hash>.lock`` (hidden, so ``<stage>-*`` globs never see it):
+        another process building this stage makes us wait, and we then find it done."""
+        with locked(self.path.with_name(f".{self.path.name}")):
+            yield
 
     @property
     def done(self) -> bool:
@@ -87,8 +86,8 @@ class StageDir:
     def prepare(self, keep_partial: bool = False) -> Path:
         """Create the folder; wipe crash leftovers unless the stage can resume from them."""
         if self.path.exists() and not self.done and not keep_partial:
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True, exist_ok=True)
+            safe_rmtree(self.path, STAGE_MARKERS)
+        make_dir(self.path)
         return self.path
 
     def finish(self, seconds: float, **extra: Any) -> None:

@@ -8,13 +8,15 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kit.competition import load_competition
-from kit.config import load_config, read_config_file, validate_config
-from kit.io import atomic_path, read_json, write_json, write_text
+from kit.config import clusterer_spec, label_mapping, load_config, read_config_file, validate_config
+from kit.determinism import configure_determinism
+from kit.io import atomic_path, read_json, safe_rmtree, write_json, write_text
 from kit.pipeline import stages
-from kit.pipeline.cache import StageDir, file_digest, folder_digest, hash_obj
+from kit.pipeline.cache import STAGE_MARKERS, StageDir, file_digest, folder_digest, hash_obj
 from kit.submit.writer import check_same_fraction
 
 MODEL_FILES = ["model.json", "model.pt"]
@@ -39,6 +41,7 @@ def run_pipeline(
     """
     console = console or Console(stderr=True)
     cfg = load_run_config(config, overrides)
+    run_env = configure_determinism()  # fixed thread count, deterministic CPU kernels; recorded with the submission
     seed = cfg["seed"]
     run_dir = Path(runs_dir) / cfg["name"]
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -54,19 +57,20 @@ def run_pipeline(
 
     def stage(name: str, config_part: Any, inputs: dict[str, str], build, keep_partial: bool = False) -> StageDir:
         sd = StageDir(run_dir, name, config_part, inputs)
-        if sd.done and not force:
-            timings.append((name, "cached", sd.info().get("seconds", 0.0)))
-        else:
-            if force and sd.path.exists():
-                shutil.rmtree(sd.path)
-            sd.prepare(keep_partial=keep_partial)
-            console.rule(f"[bold]{name}[/] -> {sd.path}")
-            t0 = time.perf_counter()
-            build(sd.path)
-            seconds = time.perf_counter() - t0
-            sd.finish(seconds)
-            ran.append(name)
-            timings.append((name, "ran", seconds))
+        with sd.lock():  # a concurrent run of this stage finishes first; we then read its result
+            if sd.done and not force:
+                timings.append((name, "cached", sd.info().get("seconds", 0.0)))
+            else:
+                if force and sd.path.exists():
+                    safe_rmtree(sd.path, STAGE_MARKERS)
+                sd.prepare(keep_partial=keep_partial)
+                console.rule(f"[bold]{name}[/] -> {sd.path}")
+                t0 = time.perf_counter()
+                build(sd.path)
+                seconds = time.perf_counter() - t0
+                sd.finish(seconds)
+                ran.append(name)
+                timings.append((name, "ran", seconds))
         paths[name] = str(sd.path)
         return sd
 
@@ -79,7 +83,8 @@ def run_pipeline(
             model, upstream = str(pre.path), {"model": pre.hash}
         if cfg.get("finetune"):
             fin = stage("finetune", {"seed": seed, **cfg["finetune"]}, {"competition": comp_hash, "pretrain": pre.hash},
-                        lambda out: stages.finetune_stage(comp, pre.path, cfg["finetune"], seed, out))
+                        lambda out: stages.finetune_stage(comp, pre.path, cfg["finetune"], seed, out),
+                        keep_partial=True)
             if model == "finetune":
                 model, upstream = str(fin.path), {"model": fin.hash}
 
@@ -94,7 +99,8 @@ def run_pipeline(
             base_path, inputs = base.path, {"model": base.hash, "competition": comp_hash}
         has_labels = comp.labeled is not None and len(comp.labeled) > 0
         nb_path = None
-        if resolve_mode(ref_cfg.get("mode", "auto"), has_labels) == "scan":
+        if resolve_mode(ref_cfg.get("mode", "auto"), has_labels, bool(ref_cfg.get("model")),
+                        ref_cfg.get("neighbor_features", "model")) == "scan":
             k, steps = ref_cfg.get("k", 20), ref_cfg.get("neighbor_reduce")
             features = ref_cfg.get("neighbor_features", "model")
             nb_cfg = {"k": k, "reduce": steps, "seed": seed}
@@ -103,7 +109,8 @@ def run_pipeline(
             else:
                 nb_inputs = inputs
             nb = stage("neighbors", nb_cfg, nb_inputs,
-                       lambda out: stages.neighbors_stage(comp, base_path, k, out, steps, seed, features))
+                       lambda out: stages.neighbors_stage(comp, base_path, k, out, steps, seed, features,
+                                                          ref_cfg.get("device", "auto")))
             nb_path = nb.path / "neighbors.npz"
             inputs = {**inputs, "neighbors": file_digest(nb_path)}
         ref_options = {key: v for key, v in ref_cfg.items() if key != "model"}
@@ -116,13 +123,17 @@ def run_pipeline(
     ext_cfg = cfg["extract"]
     if model == ext_cfg["model"] and Path(model).is_dir():  # a model folder given by path: hash its content
         ext_cfg, upstream = {**ext_cfg, "model": "<folder>"}, {"model": folder_digest(model, MODEL_FILES)}
+    if ext_cfg.get("weights"):  # the weights file's content, not its name, decides the features
+        from kit.models.weights import resolve_weights
+
+        upstream = {**upstream, "weights": file_digest(resolve_weights(ext_cfg["weights"]))}
     ext = stage("extract", ext_cfg, {"competition": comp_hash, **upstream},
                 lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
     red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
                 lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console))
     clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
-                lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", cfg["cluster"], seed, out,
-                                                     console=console))
+                lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", clusterer_spec(cfg["cluster"]), seed,
+                                                 out, mapping=label_mapping(cfg["cluster"]), console=console))
     rule = {"same_fraction": same_fraction} if same_fraction is not None else {}
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash, **rule})  # the pairs rule changes the submission; where it goes does not
@@ -134,11 +145,17 @@ def run_pipeline(
     submission = sub.path / "submission.csv"
     scores = _score(comp_dir, submission, comp.metric, sub.path)
     if copy_submission and cfg["submit"].get("copy_to"):
-        dest = Path(cfg["submit"]["copy_to"])
+        from kit.competition.leaderboard import submission_dest
+
+        # a name of its own (copy_to's {id}: config hash + content), so no other submission is ever overwritten
+        dest, note = submission_dest(cfg["submit"]["copy_to"], config_hash=config_hash, source=submission)
+        if note:
+            console.print(f"[yellow]{escape(note)}[/]")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(dest) as tmp:  # a crash never leaves a half-copied submission
             shutil.copyfile(submission, tmp)
-        record = {**read_json(submission.with_suffix(".json")), "scores": scores, "config_file": _config_file(config)}
+        record = {**read_json(submission.with_suffix(".json")), "scores": scores, "config_file": _config_file(config),
+                  "determinism": run_env}
         write_json(dest.with_suffix(".json"), record)  # what `make reproduce` checks against
         submission = dest
     use_lb = cfg["submit"]["leaderboard"] if leaderboard is None else leaderboard
@@ -146,12 +163,12 @@ def run_pipeline(
         from kit.competition.leaderboard import append_entry
 
         append_entry(file=str(submission), public=scores["public"], private=scores["private"], nmi=scores["nmi"],
-                     ari=scores["ari"], config_hash=config_hash,
+                     ari=scores["ari"], config_hash=config_hash, competition=comp.name,
                      git_commit=_metadata(cfg, config_hash, seed)["git_commit"],
                      extra={"config": cfg["name"], "seconds": round(sum(t for _, s, t in timings if s == "ran"), 1)})
     _print_summary(console, cfg["name"], timings, scores, submission, show_private)
     return {"run_dir": run_dir, "stages": paths, "ran": ran, "scores": scores, "submission": submission,
-            "config_hash": config_hash}
+            "config_hash": config_hash, "determinism": run_env}
 
 
 def _config_file(config: Any) -> str | None:
@@ -194,7 +211,7 @@ def _print_summary(console: Console, name: str, timings, scores, submission: Pat
     for stage_name, status, seconds in timings:
         table.add_row(stage_name, status, f"{seconds:.1f}")
     console.print(table)
-    console.print(f"submission: [bold]{submission}[/]")
+    console.print(f"submission: [bold]{escape(str(submission))}[/]", soft_wrap=True)
     if scores:
         private = f"private [bold green]{scores['private']:.4f}[/]  " if show_private else ""
         console.print(f"public [bold green]{scores['public']:.4f}[/]  {private}NMI {scores['nmi']:.4f}  "

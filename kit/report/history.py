@@ -1,5 +1,6 @@
 """Leaderboard history: public score of every submission over time. The private column is never read:
-like Kaggle, the private score stays hidden while a competitor is still choosing what to submit."""
+like Kaggle, the private score stays hidden while a competitor is still choosing what to submit. One chart is one
+competition: rows of others are left out (scores of different competitions do not compare)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,7 @@ import pandas as pd
 from kit.errors import DataError
 from kit.report.figure import save_figure
 
-READ = ("file", "time", "config", "public")
+READ = ("file", "competition", "time", "config", "public")
 
 
 def default_leaderboard(run_dir: Path) -> Path | None:
@@ -23,8 +24,12 @@ def default_leaderboard(run_dir: Path) -> Path | None:
     return None
 
 
-def leaderboard_history(paths) -> pd.DataFrame:
-    """time (datetime), entry (config name, else the file's stem), public; sorted by time."""
+def leaderboard_history(paths, competition: str | None = None) -> pd.DataFrame:
+    """time (datetime), entry (config name, else the file's stem), public; sorted by time.
+
+    ``competition``: keep that competition's rows only; a leaderboard written before the competition column
+    existed is kept whole (it cannot tell its competitions apart), rows without one in a newer file are left out.
+    """
     frames = []
     for path in paths:
         try:
@@ -33,6 +38,8 @@ def leaderboard_history(paths) -> pd.DataFrame:
             raise DataError(f"{path}: cannot read leaderboard CSV ({e})") from None
         if not {"time", "public"} <= set(lb.columns):
             raise DataError(f"{path}: no time/public columns")
+        if competition is not None and "competition" in lb:
+            lb = lb[lb["competition"] == competition]
         entry = lb["config"] if "config" in lb else pd.Series(np.nan, index=lb.index)
         if "file" in lb:
             entry = entry.fillna(lb["file"].map(lambda f: Path(str(f)).stem))
@@ -43,7 +50,7 @@ def leaderboard_history(paths) -> pd.DataFrame:
     return df.dropna(subset=["time", "public"]).sort_values("time", kind="stable").reset_index(drop=True)
 
 
-def history_figure(df: pd.DataFrame, path, sources: list[str]) -> str:
+def history_figure(df: pd.DataFrame, path, sources: list[str], competition: str | None = None) -> str:
     fig, ax = plt.subplots(figsize=(9, 4))
     entries = list(dict.fromkeys(df["entry"]))
     cmap = plt.get_cmap("tab10" if len(entries) <= 10 else "tab20")
@@ -65,5 +72,6 @@ def history_figure(df: pd.DataFrame, path, sources: list[str]) -> str:
     fig.tight_layout()
     save_figure(fig, path)
     best = df.loc[df["public"].idxmax()]
-    return (f"Public score of the {len(df)} leaderboard entries over time, one colour per config, from "
+    which = f" of competition {competition}" if competition else ""
+    return (f"Public score of the {len(df)} leaderboard entries{which} over time, one colour per config, from "
             f"{', '.join(sources)}; best public {best['public']:.4f} ({best['entry']}). Private scores are not shown.")

@@ -1,4 +1,10 @@
-"""`kit leaderboard`: entries best public score first; private scores only with --private."""
+"""`kit leaderboard`: entries best public score first; private scores only with --private; a competition column
+and filter; the list on stdout, complete when piped (TSV/CSV, or a table not cut at 80 columns), notes on stderr."""
+import io
+import os
+import subprocess
+import sys
+
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -16,13 +22,13 @@ def invoke(*args):
 def make_board(path):
     for name, public, private in (("low.csv", 0.3111, 0.9111), ("high.csv", 0.8222, 0.1222), ("mid.csv", 0.5333, 0.4333)):
         append_entry(path, file=name, public=public, private=private, nmi=0.0, ari=0.0, config_hash=f"hash-{name}",
-                     digest="", extra={"config": name.split(".")[0] + "_cfg"})
+                     digest="", competition="comp_" + name[0], extra={"config": name.split(".")[0] + "_cfg"})
 
 
 def test_sorted_by_public_with_private_hidden(tmp_path):
     path = tmp_path / "lb.csv"
     make_board(path)
-    res = invoke("--file", path)
+    res = invoke("--file", path, "--format", "table")
     assert res.exit_code == 0, res.output
     out = res.output
     assert out.index("high.csv") < out.index("mid.csv") < out.index("low.csv")
@@ -30,7 +36,7 @@ def test_sorted_by_public_with_private_hidden(tmp_path):
     assert not any(p in out for p in ("0.9111", "0.1222", "0.4333")) and "private scores hidden" in out
     assert str(pd.read_csv(path)["time"].iloc[0]) in out
 
-    res = invoke("--file", path, "--private")
+    res = invoke("--file", path, "--private", "--format", "table")
     assert res.exit_code == 0 and all(p in res.output for p in ("0.9111", "0.1222", "0.4333"))
     top = invoke("--file", path, "--top", "1").output
     assert "high.csv" in top and "mid.csv" not in top
@@ -49,3 +55,44 @@ def test_brackets_in_file_names_are_shown(tmp_path):
     append_entry(path, file="[bold]x[/bold].csv", public=0.5, private=0.5, nmi=0.0, ari=0.0, digest="")
     res = invoke("--file", path)
     assert res.exit_code == 0 and "[bold]x[/bold].csv" in res.output
+
+
+def test_competition_column_and_filter(tmp_path):
+    path = tmp_path / "lb.csv"
+    make_board(path)
+    table = invoke("--file", path, "--format", "table").stdout
+    assert "competition" in table and all(c in table for c in ("comp_h", "comp_m", "comp_l"))
+    res = invoke("--file", path, "--competition", "comp_m", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = pd.read_csv(io.StringIO(res.stdout), dtype=str)
+    assert rows["file"].tolist() == ["mid.csv"] and rows["competition"].tolist() == ["comp_m"]
+    res = invoke("--file", path, "-c", "nope")
+    assert res.exit_code == 0 and "no entries for competition 'nope'" in res.stderr and "comp_h" in res.stderr
+    assert res.stdout.splitlines() == ["rank\tpublic\tcompetition\tfile\tconfig\tconfig_hash\ttime"]
+
+
+def test_list_on_stdout_complete_notes_on_stderr(tmp_path):
+    path = tmp_path / "lb.csv"
+    long_name = "submissions/" + "a_very_long_submission_name_" * 5 + "x.csv"  # far past 80 columns
+    append_entry(path, file=long_name, public=0.7, private=0.6, nmi=0.0, ari=0.0, digest="", competition="c",
+                 extra={"config": "cfg"})
+    make_board(path)
+    res = invoke("--file", path, "--private", "--format", "tsv")
+    assert res.exit_code == 0, res.output
+    rows = pd.read_csv(io.StringIO(res.stdout), sep="\t", dtype=str)
+    assert rows["file"].tolist() == ["high.csv", long_name, "mid.csv", "low.csv"]
+    assert rows["private"].tolist() == ["0.1222", "0.6", "0.4333", "0.9111"] and rows["config"].iloc[0] == "high_cfg"
+    assert "private" not in res.stderr  # --private: no note
+    res = invoke("--file", path)  # hidden private scores: the note is on stderr, not in the list
+    assert "private scores hidden" in res.stderr and "private scores hidden" not in res.stdout
+
+    # the real entry point into a pipe: not a terminal, so TSV by default, and --format table is not cut either
+    proc = subprocess.run([sys.executable, "-m", "kit", "leaderboard", "--file", str(path)], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_csv(io.StringIO(proc.stdout), sep="\t", dtype=str)["file"].tolist()[1] == long_name
+    assert "private scores hidden" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "kit", "leaderboard", "--file", str(path), "--format", "table"],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 0 and long_name in proc.stdout and "0.7000" in proc.stdout
+    assert max(map(len, proc.stdout.splitlines())) > 80  # one row per line, not wrapped

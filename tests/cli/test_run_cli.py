@@ -1,5 +1,7 @@
 """`kit run CONFIG KEY=VALUE...`: overrides reach the recorded config and the stage hashes, --private shows the
-private score, stages print progress lines, and a cached re-run adds no leaderboard duplicate."""
+private score, stages print progress lines, a cached re-run adds no leaderboard duplicate, every submission gets a
+name of its own (no run overwrites another's file), --leaderboard/--no-leaderboard override the config both ways,
+and the submission's path is the only thing on stdout."""
 import json
 from pathlib import Path
 
@@ -35,6 +37,14 @@ def setup(tmp_path, monkeypatch):
 
 def run(*args):
     return runner.invoke(app, ["run", *map(str, args)], terminal_width=200)
+
+
+def write_config(root, filename, **changes):
+    """The fixture's config with some top-level keys replaced, under another file name."""
+    cfg = {**yaml.safe_load((root / "digits.yaml").read_text()), **changes}
+    path = root / filename
+    path.write_text(yaml.safe_dump(cfg))
+    return path
 
 
 def stage_dirs(root):
@@ -94,3 +104,53 @@ def test_same_fraction_on_a_label_competition_fails_before_training(setup):
     res = run(cfg, "submit.same_fraction=0.5", "--runs-dir", root / "runs")
     assert isinstance(res.exception, ConfigError) and "submit.same_fraction is for pairs competitions" in str(res.exception)
     assert not list((root / "runs" / "digits").glob("pretrain-*"))  # nothing trained
+
+
+def test_submissions_get_names_of_their_own_and_rows_keep_their_content(setup):
+    from kit.competition.leaderboard import file_digest
+
+    root, _ = setup
+    default = write_config(root, "a.yaml", submit={})  # copy_to defaults to submissions/digits-{id}.csv
+    other = write_config(root, "b.yaml", submit={}, cluster={"method": "gmm", "n_clusters": 10})  # same name "digits"
+    outs = []
+    for args in ((default,), (other,), (default, "cluster.n_init=3"), (default,)):  # the last: a cached rerun
+        res = run(*args, "pretrain.epochs=1", "--runs-dir", root / "runs")
+        assert res.exit_code == 0, res.output
+        outs.append(Path(res.stdout.strip()))  # stdout: the path and nothing else
+    assert all(p.parent == Path("submissions") and p.name.startswith("digits-") for p in outs)
+    assert outs[3] == outs[0]  # the same config and content: the same file, no new row
+    lb = pd.read_csv(root / "submissions" / "leaderboard.csv", dtype=str)
+    assert len(lb) == len(set(outs[:3])) == len(lb["file"].unique()), lb
+    for row in lb.to_dict("records"):  # every row's file still holds the content whose digest the row records
+        assert file_digest(root / row["file"]) == row["digest"] and row["competition"] == "digits"
+        assert json.loads((root / row["file"]).with_suffix(".json").read_text())["config_hash"] == row["config_hash"]
+    record = json.loads((root / outs[0]).with_suffix(".json").read_text())
+    assert record["determinism"]["threads"] >= 1 and "cpu_capability" in record["determinism"]
+
+
+def test_fixed_copy_to_holding_another_submission_is_not_overwritten(setup):
+    root, cfg = setup
+    res = run(cfg, "pretrain.epochs=1", "--runs-dir", root / "runs", "--no-leaderboard")
+    fixed = root / "submissions" / "digits.csv"
+    assert res.exit_code == 0 and Path(res.stdout.strip()) == fixed
+    before = fixed.read_bytes()
+    res = run(cfg, "pretrain.epochs=1", "cluster.method=gmm", "--runs-dir", root / "runs", "--no-leaderboard")
+    assert res.exit_code == 0, res.output
+    moved = Path(res.stdout.strip())
+    assert moved.parent == fixed.parent and moved.name.startswith("digits-") and "never overwritten" in res.stderr
+    assert fixed.read_bytes() == before and moved.read_bytes() != before
+
+
+def test_leaderboard_flag_overrides_the_config_both_ways(setup):
+    root, _ = setup
+    off = write_config(root, "off.yaml", submit={"leaderboard": False})
+    board = root / "submissions" / "leaderboard.csv"
+    for flags, rows in (((), 0), (("--no-leaderboard",), 0), (("--leaderboard",), 1)):
+        res = run(off, "pretrain.epochs=1", "--runs-dir", root / "runs", *flags)
+        assert res.exit_code == 0, res.output
+        assert (len(pd.read_csv(board)) if board.exists() else 0) == rows, flags
+    on = write_config(root, "on.yaml", submit={"leaderboard": True}, cluster={"method": "gmm", "n_clusters": 10})
+    assert run(on, "pretrain.epochs=1", "--runs-dir", root / "runs", "--no-leaderboard").exit_code == 0
+    assert len(pd.read_csv(board)) == 1  # --no-leaderboard wins over the config's true
+    assert run(on, "pretrain.epochs=1", "--runs-dir", root / "runs").exit_code == 0
+    assert len(pd.read_csv(board)) == 2  # absent: the config's true

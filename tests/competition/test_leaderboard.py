@@ -1,4 +1,5 @@
-"""Leaderboard log: locked, atomic appends that keep every row, extra columns, and no duplicate of an entry."""
+"""Leaderboard log: locked, atomic appends that keep every row, extra columns, no duplicate of an entry, the
+competition of each row, and submission names that never overwrite another submission."""
 import re
 import subprocess
 import sys
@@ -7,7 +8,8 @@ import time
 import pandas as pd
 import pytest
 
-from kit.competition.leaderboard import COLUMNS, append_entry, file_digest, git_commit, locked, read_leaderboard
+from kit.competition.leaderboard import (COLUMNS, append_entry, file_digest, git_commit, locked, read_leaderboard,
+                                        submission_dest, submission_id)
 from kit.errors import DataError
 
 SCORES = dict(public=0.5, private=0.25, nmi=0.1, ari=0.2)
@@ -100,3 +102,43 @@ def test_read_sorts_by_public_score(tmp_path):
 
 def test_git_commit_is_short_hash_or_empty():
     assert re.fullmatch(r"([0-9a-f]{7,40}(\+dirty)?)?", git_commit())
+
+
+def test_competition_column_and_filter(tmp_path):
+    path = tmp_path / "lb.csv"
+    pd.DataFrame([{"file": "legacy.csv", "time": "t", "config_hash": "h", "git_commit": "", "public": 0.99,
+                   "private": 0.8, "nmi": 0.1, "ari": 0.1}]).to_csv(path, index=False)  # before the column existed
+    append_entry(path, file="fm.csv", competition="fashion_mnist", **SCORES)
+    append_entry(path, file="dg.csv", competition="digits", **{**SCORES, "public": 0.9})
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert written["competition"].tolist() == ["", "fashion_mnist", "digits"]
+    every = read_leaderboard(path)
+    assert every["file"].tolist() == ["legacy.csv", "dg.csv", "fm.csv"]
+    assert read_leaderboard(path, competition="digits")["file"].tolist() == ["dg.csv"]
+    assert read_leaderboard(path, competition="fashion_mnist")["file"].tolist() == ["fm.csv"]
+    assert read_leaderboard(path, competition="cifar10").empty
+    old = tmp_path / "old.csv"  # a log without the column still reads, with an empty competition
+    pd.DataFrame([{"file": "a.csv", "time": "t", "public": 0.5}]).to_csv(old, index=False)
+    assert read_leaderboard(old)["competition"].tolist() == [""] and read_leaderboard(old, competition="x").empty
+
+
+def test_submission_names_are_unique_and_never_overwrite(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,label\nx,1\n")
+    b.write_text("id,label\nx,2\n")
+    template = str(tmp_path / "subs" / "run-{id}.csv")
+    dest_a, note = submission_dest(template, config_hash="h1", source=a)
+    assert note is None and dest_a.name == f"run-{submission_id('h1', file_digest(a))}.csv"
+    assert submission_dest(template, config_hash="h1", source=a)[0] == dest_a  # a rerun: the same name
+    names = {submission_dest(template, config_hash=h, source=s)[0] for h, s in (("h1", a), ("h1", b), ("h2", a))}
+    assert len(names) == 3  # another content or another config: another file
+
+    fixed = tmp_path / "subs" / "mine.csv"  # a copy_to without {id} is honoured while it holds nothing else
+    assert submission_dest(fixed, config_hash="h1", source=a) == (fixed, None)
+    fixed.parent.mkdir(exist_ok=True)
+    fixed.write_bytes(a.read_bytes())
+    fixed.with_suffix(".json").write_text('{"config_hash": "h1"}')
+    assert submission_dest(fixed, config_hash="h1", source=a) == (fixed, None)  # the same submission again
+    for h, s in (("h1", b), ("h2", a)):  # other content, or the same content recorded for another config
+        dest, note = submission_dest(fixed, config_hash=h, source=s)
+        assert dest == fixed.with_name(f"mine-{submission_id(h, file_digest(s))}.csv") and "never overwritten" in note

@@ -6,6 +6,7 @@ import pytest
 
 from kit.experiments import load_experiment, run_experiment, write_index
 from kit.io import read_json
+from tests.pipeline.test_trust import kit_copy  # noqa: F401 (a fixture)
 
 FILES = sorted(Path("configs/experiments").glob("*.yaml"))
 TINY = ["competition.make.source={kind: digits, limit: 300}", "pretrain.epochs=2", "pretrain.batch_size=64",
@@ -78,3 +79,30 @@ def test_latent_dim_table_has_params_and_held_out_loss(pages):
     assert df["params"].is_monotonic_increasing and df["test_loss"].notna().all()
     assert "private" not in df  # hidden unless asked
     assert json.loads((tmp / "reports" / "latent_dim" / "experiment.json").read_text())["private_shown"] is False
+
+
+def test_a_code_fix_reruns_finished_runs_and_a_corrupt_record_is_no_crash(tmp_path, monkeypatch, kit_copy):
+    """Experiments run their cells like a sweep: a code fix is never hidden behind an earlier cell record."""
+    from kit.experiments import parse_experiment
+
+    monkeypatch.chdir(tmp_path)
+    _, edit = kit_copy
+    raw = {"name": "fix", "base": {
+        "name": "fx", "competition": {"dir": str(tmp_path / "comp"),
+                                      "make": {"source": {"kind": "digits", "limit": 300}, "type": "label"}},
+        "pretrain": {"model": "mlp_ae", "model_kwargs": {"latent_dim": 4, "hidden": [16]}, "epochs": 1,
+                     "batch_size": 64},
+        "reduce": [{"method": "pca", "n_components": 3}], "cluster": {"method": "kmeans", "n_clusters": 10, "n_init": 1}},
+        "parts": [{"title": "K", "variants": {"k8": {"cluster.n_clusters": 8}, "k10": {}}}]}
+    run = lambda: run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")  # noqa: E731
+    run()
+    records = sorted((tmp_path / "reports" / "fix" / "k" / "cells").glob("*.json"), key=lambda p: p.stem != "fx-k8")
+    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "submit"],
+                                                      ["cluster", "submit"]]
+    records[1].write_text('{"cell": "fx-')  # a truncated record
+    edit("pipeline/stages.py")
+    run()
+    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "submit"],
+                                                      ["cluster", "submit"]]  # built again with the fixed code
+    run()
+    assert [read_json(r)["ran"] for r in records] == [[], []]

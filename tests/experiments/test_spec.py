@@ -79,3 +79,17 @@ def test_run_checks_every_part_before_training(tmp_path):
     raw["base"]["competition"]["dir"] = str(tmp_path / "comp")
     with pytest.raises(ConfigError, match="cannot change the competition"):
         run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not a UTF-8 text file (byte 0x89 at offset 0)"),
+    (b"name: e\nparts:\n  - title: A\n   sweep: {}\n", "invalid YAML at line 4, column"),
+    (b"name: e\x07\n", "not a YAML text file (control character #x0007"),
+])
+def test_unreadable_experiment_files_are_one_line(tmp_path, content, message):
+    """Experiment and sweep files go through the run-config reader: one line naming the file, no traceback."""
+    path = tmp_path / "e.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as e:
+        load_experiment(path)
+    assert str(e.value).startswith(f"{path}: {message}") and "\n" not in str(e.value)

@@ -33,3 +33,23 @@ def test_partial_folder_kept_when_stage_can_resume(tmp_path):
     (sd.path / "checkpoints").mkdir()
     sd.prepare(keep_partial=True)
     assert (sd.path / "checkpoints").exists()
+
+
+def test_stage_lock_makes_a_second_holder_wait_and_hides_from_stage_globs(tmp_path):
+    import threading
+
+    first, second = (StageDir(tmp_path, "reduce", {"steps": []}, {"extract": "h"}) for _ in range(2))
+    got = threading.Event()
+
+    def take():
+        with second.lock():  # another file descriptor, as in another process: flock makes it wait
+            got.set()
+
+    with first.lock():
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        assert not got.wait(0.5)
+    assert got.wait(10)
+    waiter.join()
+    assert [p.name for p in tmp_path.iterdir()] == [f".{first.path.name}.lock"]
+    assert list(tmp_path.glob("reduce-*")) == []  # report tools glob <stage>-* for stage folders

@@ -1,5 +1,8 @@
 """`kit run` end to end on sklearn digits: real stages, real scores, cache behaviour."""
 import json
+import multiprocessing
+import os
+import time
 
 import pandas as pd
 import pytest
@@ -108,3 +111,49 @@ def test_fresh_refine_needs_no_pretrain_and_its_neighbours_no_model(in_tmp):
     cfg["refine"]["model_kwargs"] = {"width": 4}
     again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
     assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]
+
+
+def _run_with_slow_extract(cfg, runs_dir, builds, barrier, results):
+    """A `kit run` in its own process whose extract build takes 2 s and logs each build to ``builds``."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from kit.pipeline import stages
+
+    real = stages.extract_stage
+
+    def slow(*args, **kwargs):
+        with open(builds, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        time.sleep(2)
+        return real(*args, **kwargs)
+
+    stages.extract_stage = slow
+    barrier.wait(timeout=120)  # both runs reach the first stage together
+    res = run_pipeline(cfg, runs_dir=runs_dir, console=Console(file=StringIO()))
+    results.put({"ran": res["ran"], "stages": res["stages"], "scores": res["scores"],
+                 "submission": str(res["submission"])})
+
+
+def test_two_concurrent_runs_build_each_stage_once(in_tmp):
+    from kit.pipeline import stages
+
+    cfg = digits_config(in_tmp, submit={"leaderboard": False, "copy_to": None})
+    del cfg["pretrain"]
+    stages.build_competition(cfg["competition"], cfg["seed"])  # the competition is not what this test is about
+    ctx = multiprocessing.get_context("spawn")  # a real second process, as a second `kit run` would be
+    barrier, results, builds = ctx.Barrier(2), ctx.Queue(), in_tmp / "builds.txt"
+    procs = [ctx.Process(target=_run_with_slow_extract, args=(cfg, in_tmp / "runs", builds, barrier, results))
+             for _ in range(2)]
+    for proc in procs:
+        proc.start()
+    try:
+        first, second = (results.get(timeout=300) for _ in procs)
+    finally:
+        for proc in procs:
+            proc.join(timeout=60)
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    assert len(builds.read_text().splitlines()) == 1  # the second run waited for the first one's extract
+    assert sorted(first["ran"] + second["ran"]) == sorted(["extract", "reduce", "cluster", "submit"])
+    assert {k: v for k, v in first.items() if k != "ran"} == {k: v for k, v in second.items() if k != "ran"}
