@@ -32,11 +32,13 @@ def make(
     Example: kit competition make --source digits --labels-per-class 5 --out competitions/digits_5
     """
     from kit.competition import make_competition
+    from kit.competition.folder import check_output
     from kit.data import ImageSet, load_source
     from kit.errors import ConfigError
 
     if (source is None) == (source_file is None):
         raise ConfigError("give exactly one of --source KIND or --source-file SET.npz")
+    check_output(out, overwrite)  # before loading: never the current folder, only a kit folder replaced
     if source_file and opt:
         raise ConfigError("--opt applies to --source only; ingest with `kit data ingest` options instead")
     if source_file:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kit.cli.app import app, console
+from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 
 
 @app.command("score")
@@ -21,17 +21,21 @@ def score(
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     config_hash: str = typer.Option("", help="Config hash recorded with the entry (default: from the submission's .json)."),
     private: bool = typer.Option(False, "--private", help="Also print the private score (hidden by default, as on Kaggle)."),
+    fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False, show_default=False),
 ) -> None:
     """Validate like Kaggle (header, row count, ids, NaN, label range) and print the public score with NMI/ARI.
 
     Without a hidden solution the submission is only validated against sample_submission.csv.
+    The scores (or the validation result) go to stdout, notes to stderr.
 
     Example: kit score submissions/digits.csv --competition competitions/digits
     """
     from kit.competition import load_competition, score_submission, validate_submission
-    from kit.competition.leaderboard import append_entry, git_commit
+    from kit.competition.leaderboard import append_entry, check_leaderboard, git_commit
     from kit.errors import DataError
 
+    if not no_leaderboard:
+        check_leaderboard(leaderboard, "--leaderboard")  # a folder or a foreign CSV: refused before scoring
     meta_path, meta = _submission_meta(submission)
     if competition is None and meta.get("competition"):
         competition = _resolve(meta["competition"], meta_path)
@@ -41,23 +45,24 @@ def score(
     comp = load_competition(competition)  # the metric is the competition's, never the submission's own claim
     if solution is None and not comp.solution_path.exists():
         df = validate_submission(submission, comp)
-        console.print(f"{escape(str(submission))}: valid ({len(df)} rows, type {comp.type}); "
-                      "no offline solution for this competition", soft_wrap=True)
+        typer.echo(f"{submission}: valid ({len(df)} rows, type {comp.type}); no offline solution for this competition")
         return
     result = score_submission(submission, solution or comp.solution_path, comp.metric, n_classes=comp.n_classes)
     shown = ["public", *(["private"] if private else []), "nmi", "ari"]
-    table = Table(title=f"{escape(submission.name)} ({comp.metric})")
-    for col in shown:
-        table.add_column(col if col in ("public", "private") else col.upper(), justify="right")
-    table.add_row(*(f"{result[k]:.4f}" for k in shown))
-    console.print(table)
+    header = [k if k in ("public", "private") else k.upper() for k in shown]
+    if resolve_format(fmt) == "table":
+        print_rows(header, [[f"{result[k]:.4f}" for k in shown]], "table", title=f"{submission.name} ({comp.metric})",
+                   right=header)
+    else:  # one row a submission: `kit score a.csv --format csv; kit score b.csv --format csv | tail -1` concatenate
+        print_rows(["submission", "competition", "metric", *header],
+                   [[str(submission), comp.name, comp.metric, *(f"{result[k]:.6f}" for k in shown)]], fmt)
     rows = f"{result['n_public']} public rows" + (f", {result['n_private']} private rows" if private else
                                                   " (private score hidden: --private)")
     console.print(rows)
     if not no_leaderboard:
         added = append_entry(leaderboard, file=str(submission), public=result["public"], private=result["private"],
                              nmi=result["nmi"], ari=result["ari"], config_hash=config_hash or meta.get("config_hash", ""),
-                             git_commit=git_commit())
+                             git_commit=git_commit(), competition=comp.name)
         console.print(f"appended to {escape(str(leaderboard))}" if added else
                       f"already on {escape(str(leaderboard))} (same file, content and config hash)")
 

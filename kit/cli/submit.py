@@ -24,9 +24,12 @@ def submit_command(
     """
     from kit.competition import load_competition
     from kit.features import load_clusters
+    from kit.io import check_file_path
     from kit.submit import build_submission, write_submission
     from kit.submit.metadata import submission_metadata
 
+    check_file_path(out, "--out")
+    check_file_path(out.with_suffix(".json"), "--out")  # its metadata goes beside it
     comp = load_competition(competition)
     df = build_submission(comp, load_clusters(clusters), same_fraction)
     path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))

@@ -20,11 +20,13 @@ import pandas as pd
 from kit.data.imageset import ImageSet
 from kit.data.images import IMAGE_SUFFIXES, image_files, read_images
 from kit.data.npy import to_uint8_nhwc
+from kit.data.values import parse_label_cells
 from kit.errors import ConfigError, DataError
-from kit.competition.folder import write_competition
+from kit.competition.folder import check_output, write_competition
 from kit.io import read_json
 
 TYPES = ("label", "binary", "pairs")
+IMPORT_FORMAT = 2  # raised when an import writes different files from the same download (2: submission header, names)
 LABEL_STEMS = ("train", "trainlabels", "trainlabel", "labels", "label", "training", "traininglabels")
 _ARRAY_ROLES = {"x": "images", "images": "images", "imgs": "images", "data": "images", "y": "labels",
                 "labels": "labels", "label": "labels", "targets": "labels", "target": "labels", "ids": "ids",
@@ -56,8 +58,7 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
                     solution=solution, resize=resize, extras=extras)
     if out.resolve() == src.resolve():
         raise ConfigError(f"--out {out}: must differ from the download folder")
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
-        raise DataError(f"{out} already exists; pass overwrite=True (--overwrite) to replace it")
+    check_output(out, overwrite)
 
     sample_path = Path(opts["sample"]) if opts["sample"] else _only(_sample_candidates(src), src, "sample submission",
                                                                     "--sample", required=True)
@@ -90,14 +91,16 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
                    "sample": _rel(sample_path, src), "sample_columns": list(map(str, sample_df.columns)),
                    "labels": labels_path and _rel(labels_path, src), "solution": solution_path and _rel(solution_path, src)},
     }
+    meta["submission"] = {"columns": _submission_columns(sample_df, ctype),
+                          "labels": "names" if class_names and ctype != "pairs" else "indices"}
     files = {"sample_submission.csv": pd.DataFrame({"id": rows["id"], "label": 0})}
     if labeled:
         files["labeled.csv"] = pd.DataFrame({"id": [entries[n].id for n in labeled],
                                              "label": [entries[n].label for n in labeled]})
     if ctype == "pairs":
         files["pairs.csv"] = rows
-    if sol is not None:
-        files["hidden/solution.csv"] = sol
+    if sol is not None:  # the answer key keeps the submission's own header, as on Kaggle
+        files["hidden/solution.csv"] = sol.set_axis([*meta["submission"]["columns"], "Usage"], axis=1)
     return write_competition(out, meta, image_set, files)
 
 
@@ -145,6 +148,16 @@ def _apply_labels(entries: list[_Entry], path: Path, src: Path, taken: set[str],
     return class_names
 
 
+def _submission_columns(sample: pd.DataFrame, ctype: str) -> list[str]:
+    """The header Kaggle expects back: the sample's own (ImageId,Label stays ImageId,Label). A pairs sample gives
+    its id column and its one column besides image1,image2 (else "label")."""
+    cols = list(map(str, sample.columns))
+    if ctype != "pairs":
+        return cols
+    rest = [c for c in cols[1:] if c.lower() not in ("image1", "image2")]
+    return [cols[0], rest[0] if len(rest) == 1 else "label"]
+
+
 def _metric(ctype: str, has_labels: bool) -> str:
     if ctype == "label":
         return "accuracy" if has_labels else "cluster_accuracy"
@@ -162,7 +175,7 @@ def import_signature(src: str | Path, **options) -> dict:
     for path in _walk_files(src):
         st = path.stat()
         digest.update(f"{_rel(path, src)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return {"dir": str(src.resolve()), "options": opts, "files": digest.hexdigest()}
+    return {"dir": str(src.resolve()), "options": opts, "files": digest.hexdigest(), "format": IMPORT_FORMAT}
 
 
 def import_is_current(src: str | Path, out: str | Path, **options) -> bool:
@@ -501,7 +514,8 @@ def _pair_columns(df: pd.DataFrame) -> tuple[str, str]:
 
 
 def _read_labels(path: Path) -> tuple[list[str], list[int], list[str] | None]:
-    """id,label rows: integer classes or class names (sorted into class_names); empty or -1 = unknown, dropped."""
+    """id,label rows: integer classes or class names (sorted into class_names, numbers numerically); empty or
+    -1 = unknown, dropped."""
     df = _read_csv(path)
     low = {c.lower(): c for c in df.columns}
     if "id" in low and "label" in low:
@@ -516,19 +530,9 @@ def _read_labels(path: Path) -> tuple[list[str], list[int], list[str] | None]:
     dup = np.flatnonzero(ids.duplicated().to_numpy())
     if len(dup):
         raise DataError(f"{path}: duplicate id {ids.iloc[dup[0]]!r} on line {dup[0] + 2}")
-    values = df[lab_col]
-    as_num = pd.to_numeric(values, errors="coerce")
-    known = ~((values == "") | (as_num == -1))
-    class_names = None
-    if as_num[known].notna().all():
-        bad = np.flatnonzero((known & ((as_num % 1 != 0) | (as_num < 0))).to_numpy())
-        if len(bad):
-            raise DataError(f"{path}: label on line {bad[0] + 2} is not a class index ({values.iloc[bad[0]]!r})")
-        codes = as_num[known].astype(np.int64).tolist()
-    else:
-        class_names = sorted(set(values[known]))
-        codes = pd.Categorical(values[known], categories=class_names).codes.astype(np.int64).tolist()
-    return ids[known].tolist(), codes, class_names
+    codes, class_names = parse_label_cells(df[lab_col].tolist(), str(path))
+    known = codes >= 0
+    return ids[known].tolist(), codes[known].tolist(), class_names
 
 
 def _read_solution(path: Path, sample_ids: pd.Series) -> pd.DataFrame:

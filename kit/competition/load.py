@@ -25,7 +25,9 @@ class Competition:
     images: ImageSet
     labeled: ImageSet | None
     pairs: pd.DataFrame | None
-    sample_submission: pd.DataFrame
+    sample_submission: pd.DataFrame  # always id,label here; submissions use ``submission_columns``
+    submission_columns: tuple[str, str] = ("id", "label")  # the header Kaggle expects (an import keeps the sample's)
+    label_names: list[str] | None = None  # the labels submissions carry, class index i -> label_names[i]; None: indices
 
     @property
     def submission_ids(self) -> np.ndarray:
@@ -89,11 +91,29 @@ def load_competition(comp_dir: str | Path) -> Competition:
             raise DataError(f"{comp_dir / 'sample_submission.csv'}: ids differ from the pair ids in pairs.csv")
     else:
         _check_known(sample["id"], known, comp_dir / "sample_submission.csv")
+    columns, label_names = _submission_format(meta, meta_path)
     return Competition(
         dir=comp_dir, name=meta.get("name", comp_dir.name), type=meta["type"], metric=meta["metric"],
         n_classes=int(meta["n_classes"]), class_names=meta.get("class_names"), images=images, labeled=labeled,
-        pairs=pairs, sample_submission=sample,
+        pairs=pairs, sample_submission=sample, submission_columns=columns, label_names=label_names,
     )
+
+
+def _submission_format(meta: dict, meta_path: Path) -> tuple[tuple[str, str], list[str] | None]:
+    """competition.json "submission": {"columns": [id, label], "labels": "indices" | "names"} (default id,label
+    with class indices): an imported download is answered in its own header and its own label names."""
+    fmt = meta.get("submission") or {}
+    columns = fmt.get("columns", ["id", "label"])
+    if (not isinstance(columns, list) or len(columns) != 2 or not all(isinstance(c, str) and c for c in columns)
+            or columns[0] == columns[1]):
+        raise DataError(f"{meta_path}: submission.columns must be two different column names, got {columns!r}")
+    kind = fmt.get("labels", "indices")
+    if kind not in ("indices", "names"):
+        raise DataError(f"{meta_path}: submission.labels must be indices or names, got {kind!r}")
+    names = meta.get("class_names")
+    if kind == "names" and (not isinstance(names, list) or len(names) != int(meta["n_classes"])):
+        raise DataError(f"{meta_path}: submission.labels names needs class_names for all {meta['n_classes']} classes")
+    return (columns[0], columns[1]), [str(n) for n in names] if kind == "names" else None
 
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from kit.data.imageset import ImageSet
 from kit.data.sources import subsample
 from kit.errors import ConfigError, DataError
-from kit.competition.folder import write_competition
+from kit.competition.folder import check_output, write_competition
 
 CIFAR10_GROUPS = (["bird", "cat", "deer", "dog", "frog", "horse"], ["airplane", "automobile", "ship", "truck"])
 TYPES = ("label", "binary", "pairs")
@@ -52,10 +52,7 @@ def make_competition(
         raise ConfigError(f"n_pairs must be at least 2, got {n_pairs}")
     if not source.has_labels or (source.labels < 0).any():
         raise DataError("a competition needs a fully labeled source (the labels become the hidden solution)")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DataError(f"{out_dir} exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise DataError(f"{out_dir} already exists; pass overwrite=True (--overwrite) to replace it")
+    check_output(out_dir, overwrite)
     rng = np.random.default_rng(seed)
 
     data, class_names = source, source.class_names

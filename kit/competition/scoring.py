@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from kit.competition.validate import validate_submission
-from kit.errors import DataError
+from kit.competition.validate import integer_labels, validate_submission
+from kit.errors import DataError, SubmissionError
 from kit.metrics import cluster_accuracy
 
 
@@ -32,42 +32,56 @@ METRICS = {
 
 
 def read_solution(solution) -> pd.DataFrame:
-    """hidden/solution.csv (or the same as a DataFrame), checked: id,label,Usage with integer labels."""
+    """hidden/solution.csv (or the same as a DataFrame), checked: the submission's header + Usage (id,label,Usage for
+    a made competition). Returned as id,label,Usage with the file's header in ``attrs["columns"]``; labels are int64,
+    or text when the answer key names its classes (or holds integers past int64)."""
     name = "solution"
     if isinstance(solution, pd.DataFrame):
-        df = solution
+        df = solution.astype(str)
     else:
         path = name = Path(solution)
         if not path.exists():
             raise DataError(f"{path}: no such solution file")
         try:
-            df = pd.read_csv(path, dtype={"id": str})
+            df = pd.read_csv(path, dtype=str, keep_default_na=False)
         except Exception as e:
             raise DataError(f"{path}: unreadable CSV ({e})") from None
-    if list(df.columns) != ["id", "label", "Usage"]:
-        raise DataError(f"{name}: header must be id,label,Usage, got {','.join(map(str, df.columns))}")
-    if not pd.api.types.is_integer_dtype(df["label"]):
-        raise DataError(f"{name}: labels must be integers")
+    header = list(map(str, df.columns))
+    if len(header) != 3 or header[2] != "Usage" or header[0] == header[1]:
+        raise DataError(f"{name}: header must be <id>,<label>,Usage (e.g. id,label,Usage), got {','.join(header)}")
+    df = df.set_axis(["id", "label", "Usage"], axis=1).apply(lambda col: col.str.strip())
+    empty = np.flatnonzero(((df["id"] == "") | (df["label"] == "") | df["label"].str.lower().isin(["nan", "none"])).to_numpy())
+    if len(empty):
+        raise DataError(f"{name}: empty id or label on line {empty[0] + 2}")
     bad = np.flatnonzero(~df["Usage"].isin(["Public", "Private"]).to_numpy())
     if len(bad):
         raise DataError(f"{name}: Usage must be Public or Private, line {bad[0] + 2} has {df['Usage'].iloc[bad[0]]!r}")
-    return df.assign(id=df["id"].astype(str))
+    values, not_int = integer_labels(df["label"])
+    if not_int is None and values.dtype == np.int64:
+        df["label"] = values
+    df.attrs["columns"] = header[:2]
+    return df
 
 
 def score_submission(submission, solution, metric: str, *, n_classes: int | None = None) -> dict[str, float]:
-    """Validate the submission against the solution's rows, then score each Usage split separately.
+    """Validate the submission against the solution's rows and header, then score each Usage split separately.
 
-    ``n_classes`` (from competition.json) bounds labels for metric "accuracy"; by default the solution's max + 1.
-    NMI and ARI are computed over all rows; ``acc`` is the metric over all rows.
+    ``n_classes`` (from competition.json) bounds integer labels for metric "accuracy"; by default the solution's
+    max + 1. An answer key in label names takes the submission's labels as text (as Kaggle compares them). NMI and
+    ARI are computed over all rows; ``acc`` is the metric over all rows.
     """
     if metric not in METRICS:
         raise DataError(f"unknown metric {metric!r} (known: {sorted(METRICS)})")
     sol = read_solution(solution)
-    if metric == "accuracy" and n_classes is None:
+    header, text = sol.attrs["columns"], not pd.api.types.is_integer_dtype(sol["label"])
+    if metric == "accuracy" and n_classes is None and not text:
         n_classes = int(sol["label"].max()) + 1
-    sub = validate_submission(submission, sol[["id", "label"]], metric=metric,
-                              n_classes=n_classes if metric == "accuracy" else None)
-    y_true, y_pred = sol["label"].to_numpy(), sub["label"].to_numpy()
+    sub = validate_submission(submission, sol[["id", "label"]].set_axis(header, axis=1), metric=metric,
+                              n_classes=n_classes if metric == "accuracy" and not text else None, text_labels=text)
+    if text and not sub["label"].isin(set(sol["label"])).any():
+        raise SubmissionError(f"no submitted label is a label of the answer key (it has e.g. {sol['label'].iloc[0]!r}, "
+                              f"the submission {sub['label'].iloc[0]!r}): submit the competition's own label names")
+    y_true, y_pred = _codes(sol["label"].to_numpy(), sub["label"].to_numpy())
     fn = METRICS[metric]
     public = (sol["Usage"] == "Public").to_numpy()
     return {
@@ -79,3 +93,10 @@ def score_submission(submission, solution, metric: str, *, n_classes: int | None
         "n_public": int(public.sum()),
         "n_private": int((~public).sum()),
     }
+
+
+def _codes(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both columns as codes of one vocabulary, equal exactly when their text is: names, class indices and cluster
+    ids past int64 all score as written."""
+    codes, _ = pd.factorize(np.concatenate([y_true.astype(str), y_pred.astype(str)]))
+    return codes[: len(y_true)], codes[len(y_true):]

@@ -8,12 +8,13 @@ import pandas as pd
 
 from kit.data.imageset import ImageSet
 from kit.data.images import image_files, read_images
+from kit.data.values import parse_label_cells
 from kit.errors import DataError
 
 
 def load_folder_csv(folder: str, csv: str, id_column: str = "id", label_column: str = "label",
                     grayscale: bool | None = None, resize=None) -> ImageSet:
-    """Labels may be class indices or class names (sorted into class_names); an empty label means unknown (-1)."""
+    """Labels may be class indices or class names (sorted into class_names); an empty label (or -1) means unknown."""
     folder_p, csv_p = Path(folder), Path(csv)
     if not folder_p.is_dir():
         raise DataError(f"{folder_p}: no such image folder")
@@ -49,16 +50,5 @@ def load_folder_csv(folder: str, csv: str, id_column: str = "id", label_column: 
 
 
 def _parse_labels(col: pd.Series, csv_p: Path) -> tuple[np.ndarray, list[str] | None]:
-    known = (col != "").to_numpy()
-    as_num = pd.to_numeric(col[known], errors="coerce")
-    labels = np.full(len(col), -1, dtype=np.int64)
-    if as_num.notna().all():  # class indices
-        bad = np.flatnonzero(((as_num % 1 != 0) | (as_num < 0)).to_numpy())
-        if len(bad):
-            row = np.flatnonzero(known)[bad[0]]
-            raise DataError(f"{csv_p}: label on line {row + 2} is not a class index ({col.iloc[row]!r})")
-        labels[known] = as_num.astype(np.int64).to_numpy()
-        return labels, None
-    names = sorted(set(col[known]))  # class names -> indices in sorted order
-    labels[known] = pd.Categorical(col[known], categories=names).codes
-    return labels, names
+    """Class indices, or class names (numeric-looking ones in numeric order); empty or -1 = unknown."""
+    return parse_label_cells(col.tolist(), str(csv_p))

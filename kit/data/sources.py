@@ -57,6 +57,10 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
     if unknown:
         valid = [p for p in params if p != "self"] + [c for c in COMMON if c not in params]
         raise ConfigError(f"source {kind}: unknown option(s) {unknown} (valid: {valid})")
+    missing = [name for name, p in params.items() if p.default is p.empty and name not in spec
+               and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if missing:
+        raise ConfigError(f"source {kind}: missing required option(s) {missing} (e.g. --opt {missing[0]}=...)")
     data = fn(**spec)
     if len(data) == 0:  # every loader refuses this itself; this catches the rest (e.g. an empty saved set)
         raise DataError(f"source {kind}: 0 images; nothing to cluster")

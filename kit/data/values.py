@@ -6,6 +6,7 @@ pixels; every helper here either converts by a documented rule or raises a DataE
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -134,3 +135,56 @@ def _object_labels(arr: np.ndarray, name: str) -> np.ndarray:
     if flat.size:
         _check_label_range(min(int(v) for v in flat), max(int(v) for v in flat), name)
     return np.array([int(v) for v in flat], dtype=np.int64).reshape(arr.shape)
+
+
+# Cells that mean "no value" (pandas' own NA spellings): refused as labels, since a class named "nan" is a mistake.
+NA_SPELLINGS = frozenset({"#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan", "<na>",
+                          "n/a", "na", "nan", "null", "none"})
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def parse_label_cells(cells, where: str, unknown: tuple[str, ...] = ("", "-1")) -> tuple[np.ndarray, list[str] | None]:
+    """CSV label cells -> (int64 codes, -1 for ``unknown``; class names or None). Cell n is on line n + 2.
+
+    All numbers: class indices, which must be integers >= 0 that fit int64. Otherwise every known cell is a class
+    name, numeric-looking names first in numeric order ("2" before "10", so "2" keeps code 2 among 0..11), then
+    the rest sorted. An NA spelling ("nan", "None", ...) is an error, not a class: leave the cell empty instead.
+    """
+    cells = [str(c).strip() for c in cells]
+    codes = np.full(len(cells), -1, dtype=np.int64)
+    known = [n for n, c in enumerate(cells) if c not in unknown]
+    for n in known:
+        if cells[n].lower() in NA_SPELLINGS:
+            raise DataError(f"{where}: label on line {n + 2} is {cells[n]!r}, not a class; leave the cell empty "
+                            "(or -1) for an image without a label")
+    numbers = {n: _number(cells[n]) for n in known}
+    if all(v is not None for v in numbers.values()):
+        for n, v in numbers.items():
+            if v < 0 or v != int(v):
+                raise DataError(f"{where}: label on line {n + 2} is not a class index ({cells[n]!r})")
+            if int(v) > INT64_MAX:
+                raise DataError(f"{where}: label on line {n + 2} ({cells[n]}) does not fit in int64; class "
+                                "indices must be smaller")
+            codes[n] = int(v)
+        return codes, None
+    names = sorted({cells[n] for n in known}, key=_name_order)
+    index = {name: i for i, name in enumerate(names)}
+    for n in known:
+        codes[n] = index[cells[n]]
+    return codes, names
+
+
+def _number(text: str) -> int | float | None:
+    """The cell's number (exact for integers of any size), or None for a word."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _name_order(name: str) -> tuple:
+    value = _number(name)
+    return (0, value, name) if value is not None else (1, 0, name)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kit.errors import ConfigError, DataError
-from kit.io import write_csv, write_json
+from kit.io import atomic_paths, json_text
 
 
 SAME_CLASS = 0.5  # pairs: "same" when P(same class) = <p_a, p_b> > 1/2, the Bayes rule; no solution needed
@@ -29,15 +29,8 @@ def check_same_fraction(value, comp=None, name: str = "same_fraction") -> float 
 
 def predictions_for(comp, clusters: dict[str, np.ndarray]) -> dict[str, int]:
     """Per-image prediction: class labels when the metric needs true classes, raw cluster ids otherwise."""
-    ids = np.asarray(clusters["ids"]).astype(str)
-    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        dup = ids[np.sort(first[counts > 1])[0]]
-        raise DataError(f"clusters: id {dup!r} appears {counts.max()} times; one prediction per image")
-    for key in ("clusters", "labels"):
-        values = clusters.get(key)
-        if values is not None and not np.issubdtype(np.asarray(values).dtype, np.integer):
-            raise DataError(f"clusters: {key} must be integer ids, got {np.asarray(values).dtype}")
+    ids = _check_arrays(clusters)
+    _check_ids(comp, ids)
     if comp.metric == "accuracy":
         if "labels" not in clusters:
             raise DataError(
@@ -47,7 +40,40 @@ def predictions_for(comp, clusters: dict[str, np.ndarray]) -> dict[str, int]:
         values = clusters["labels"]
     else:
         values = clusters["clusters"]
-    return dict(zip(clusters["ids"].tolist(), np.asarray(values).astype(int).tolist()))
+    return dict(zip(ids.tolist(), np.asarray(values).astype(int).tolist()))
+
+
+def _check_arrays(clusters: dict[str, np.ndarray]) -> np.ndarray:
+    """One unique id and one integer per image (a 2-D array is not one cluster id per image); returns the ids."""
+    ids = np.asarray(clusters["ids"])
+    if ids.ndim != 1:
+        raise DataError(f"clusters: ids must be one per image (shape (N,)), got shape {ids.shape}")
+    ids = ids.astype(str)
+    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup = ids[np.sort(first[counts > 1])[0]]
+        raise DataError(f"clusters: id {dup!r} appears {counts.max()} times; one prediction per image")
+    for key in ("clusters", "labels"):
+        values = clusters.get(key)
+        if values is None:
+            continue
+        values = np.asarray(values)
+        if not np.issubdtype(values.dtype, np.integer):
+            raise DataError(f"clusters: {key} must be integer ids, got {values.dtype}")
+        if values.shape != ids.shape:
+            raise DataError(f"clusters: {key} must be one integer per id, shape ({len(ids)},), got shape {values.shape}")
+    probs = clusters.get("probabilities")
+    if probs is not None and (np.ndim(probs) != 2 or len(probs) != len(ids)):
+        raise DataError(f"clusters: probabilities must be shaped ({len(ids)}, K), got shape {np.shape(probs)}")
+    return ids
+
+
+def _check_ids(comp, ids: np.ndarray) -> None:
+    """Clusters of another competition whose ids happen to overlap are refused, not silently half-used."""
+    unknown = ids[~np.isin(ids, comp.images.ids)]
+    if len(unknown):
+        raise DataError(f"clusters: {len(unknown)} of {len(ids)} ids are not images of competition {comp.name!r} "
+                        f"(first: {unknown[:5].tolist()}); were they made for another competition?")
 
 
 def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float | None = None) -> pd.DataFrame:
@@ -81,17 +107,27 @@ def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float
             labels = [int(pred[a] == pred[b]) for a, b in zip(pairs["image1"], pairs["image2"])]
     else:
         labels = [pred[i] for i in comp.sample_submission["id"]]
-    return pd.DataFrame({"id": comp.sample_submission["id"].to_numpy(), "label": np.asarray(labels, dtype=int)})
+        if comp.label_names is not None:  # Kaggle scores the competition's own label names, not kit's indices
+            labels = [comp.label_names[v] if 0 <= v < len(comp.label_names) else str(v) for v in labels]
+    id_col, label_col = comp.submission_columns
+    return pd.DataFrame({id_col: comp.sample_submission["id"].to_numpy(),
+                         label_col: labels if comp.label_names is not None and comp.type != "pairs"
+                         else np.asarray(labels, dtype=int)})
 
 
 def write_submission(df: pd.DataFrame, comp, out_path: str | Path, metadata: dict | None = None) -> Path:
-    """Validate against sample_submission first (nothing is written if invalid), then write CSV + JSON."""
+    """Validate against sample_submission first (nothing is written if invalid), then write CSV + JSON together:
+    both or neither, also on a full disk. The CSV has the competition's own header."""
     from kit.competition import validate_submission
 
     df = validate_submission(df, comp)
     out_path = Path(out_path)
-    write_csv(out_path, df)
+    meta_path = out_path.with_suffix(".json")
+    if meta_path == out_path:
+        raise ConfigError(f"{out_path}: a submission is a .csv file (its metadata goes to {meta_path.name})")
     meta = {"competition": str(Path(comp.dir).resolve()), "competition_name": comp.name, "type": comp.type,
             "metric": comp.metric, "rows": len(df), **(metadata or {})}
-    write_json(out_path.with_suffix(".json"), meta)
+    with atomic_paths(out_path, meta_path) as (csv_tmp, json_tmp):
+        df.set_axis(list(comp.submission_columns), axis=1).to_csv(csv_tmp, index=False)
+        json_tmp.write_text(json_text(meta))
     return out_path

@@ -108,3 +108,28 @@ def test_import_errors_exit_2_with_one_line(tmp_path):
     res = kit_cli("competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3")
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "no sample_submission.csv" in res.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_make_and_import_never_replace_the_current_folder(tmp_path, monkeypatch, capsys):
+    from tests.cli.test_output_errors_cli import kit_main
+
+    d = _download(tmp_path / "dl")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    for args in (["make", "--source", "digits", "-O", "limit=50"], ["import", d, "--n-classes", "3"]):
+        for out in (".", ".."):
+            code, err = kit_main(capsys, "competition", *args, "-o", out, "--overwrite")
+            assert code == 2 and err.count("\n") == 1 and "kit never deletes or replaces it" in err, err
+    assert sorted(p.name for p in work.iterdir()) == ["notes.txt"] and (work / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dl", "work"]
+
+
+def test_make_on_a_full_disk_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from tests.cli.test_output_errors_cli import disk_full, kit_main
+
+    disk_full(monkeypatch, np, "savez")
+    code, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c")
+    assert code == 2 and err.count("\n") == 1 and "images.npz: no space left on device" in err, err
+    assert list(tmp_path.iterdir()) == []

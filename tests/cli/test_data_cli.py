@@ -69,3 +69,13 @@ def test_info_on_an_unlabeled_set(tmp_path):
     res = runner.invoke(app, ["data", "info", str(tmp_path / "u.npz")], terminal_width=200)
     rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 3}
     assert rows["labeled"] == "0" and rows["unlabeled"] == "2" and rows["labels"] == "none"
+
+
+def test_ingest_without_a_required_option_is_one_line(tmp_path, capsys):
+    from tests.cli.test_output_errors_cli import kit_main
+
+    code, err = kit_main(capsys, "data", "ingest", "npy", "-o", tmp_path / "d.npz")
+    assert code == 2 and err.strip() == "error: source npy: missing required option(s) ['x'] (e.g. --opt x=...)"
+    assert not (tmp_path / "d.npz").exists()
+    code, err = kit_main(capsys, "data", "ingest", "digits", "-O", "limit=20", "-o", tmp_path)
+    assert code == 2 and "is a folder; expected a file path" in err and err.count("\n") == 1

@@ -1,5 +1,7 @@
-"""`kit score`: scores, leaderboard, finding the competition, the competition's own metric, private hidden by
-default, validation only without a hidden solution, and exit code 2 on a bad submission."""
+"""`kit score`: scores, leaderboard (with the competition's name), finding the competition, the competition's own
+metric, private hidden by default, validation only without a hidden solution, exit code 2 on a bad submission, and
+the scores on stdout (table, CSV or TSV) with notes on stderr."""
+import io
 import json
 import subprocess
 import sys
@@ -43,6 +45,7 @@ def test_score_appends_leaderboard(tmp_path, comp, monkeypatch):
     assert "already on" in res.output  # same file, content and config hash: not appended twice
     lb = pd.read_csv(tmp_path / "submissions" / "leaderboard.csv", dtype={"config_hash": str})
     assert lb["public"].tolist() == [1.0] and lb["private"].tolist() == [1.0] and lb["config_hash"].tolist() == ["h123"]
+    assert lb["competition"].tolist() == [comp.name]  # the competition's name (its folder's, when not set)
     res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "other.csv")
     assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "other.csv")) == 1
 
@@ -74,7 +77,7 @@ def test_metric_comes_from_competition_json_not_the_submission_json(tmp_path, co
     (tmp_path / "run").mkdir()
     sub = perfect(comp, tmp_path / "run" / "submission.csv")  # relabelled: 1.0 only under cluster_accuracy
     (tmp_path / "run" / "submission.json").write_text(json.dumps({"competition": str(comp), "metric": "accuracy"}))
-    res = invoke("score", sub, "--no-leaderboard")
+    res = invoke("score", sub, "--no-leaderboard", "--format", "table")
     assert res.exit_code == 0, res.output
     assert "(cluster_accuracy)" in res.output and res.output.count("1.0000") == 3
 
@@ -130,3 +133,25 @@ def test_bad_submission_exits_2_from_the_real_entry_point(tmp_path, comp):
     assert proc.returncode == 2
     assert "unknown id" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "submissions").exists()
+
+
+def test_scores_on_stdout_notes_on_stderr(tmp_path, comp):
+    sub = perfect(comp, tmp_path / "perfect.csv")
+    lb = tmp_path / "lb.csv"
+    res = invoke("score", sub, "--competition", comp, "--leaderboard", lb, "--format", "csv", "--private")
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(io.StringIO(res.stdout), dtype={"submission": str, "competition": str})
+    assert row.columns.tolist() == ["submission", "competition", "metric", "public", "private", "NMI", "ARI"]
+    assert row.iloc[0].tolist() == [str(sub), comp.name, "cluster_accuracy", 1.0, 1.0, 1.0, 1.0]
+    assert "appended to" in res.stderr and "public rows" in res.stderr and "appended" not in res.stdout
+    res = invoke("score", sub, "--competition", comp, "--leaderboard", lb)  # not a terminal: TSV, private hidden
+    assert res.stdout.splitlines()[0] == "submission\tcompetition\tmetric\tpublic\tNMI\tARI"
+    assert "already on" in res.stderr and "private score hidden" in res.stderr
+
+    # the real entry point, redirected to a file: the file holds the scores and nothing else
+    out = tmp_path / "out.tsv"
+    with open(out, "w") as f:
+        proc = subprocess.run([sys.executable, "-m", "kit", "score", str(sub), "--competition", str(comp),
+                               "--no-leaderboard"], stdout=f, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_csv(out, sep="\t")["public"].tolist() == [1.0] and "public rows" in proc.stderr

@@ -38,3 +38,23 @@ def test_bad_same_fraction_exits_2_and_writes_nothing(tmp_path, pairs):
     assert res.returncode == 2
     assert "same_fraction must be a number between 0 and 1" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "s.csv").exists() and not (tmp_path / "s.json").exists()
+
+
+def test_submit_errors_are_one_line_and_write_nothing(tmp_path, pairs, monkeypatch, capsys):
+    from tests.cli.test_output_errors_cli import disk_full, kit_main
+
+    comp_dir, clusters = pairs
+    ids = np.load(clusters)["ids"]
+    np.savez(tmp_path / "two_d.npz", ids=ids, clusters=np.zeros((len(ids), 3), np.int64))
+    (tmp_path / "folder.csv").mkdir()
+    cases = [((tmp_path / "two_d.npz", comp_dir, "-o", tmp_path / "s.csv"),
+              "clusters: clusters must be one integer per id"),
+             ((clusters, comp_dir, "-o", tmp_path / "folder.csv"), "--out " + str(tmp_path / "folder.csv") + " is a folder"),
+             ((clusters, comp_dir, "-o", tmp_path / "two_d.npz" / "s.csv"), "is a file, so")]
+    for args, message in cases:
+        code, err = kit_main(capsys, "submit", *args)
+        assert code == 2 and err.count("\n") == 1 and message in err, err
+    disk_full(monkeypatch, pd.DataFrame, "to_csv")
+    code, err = kit_main(capsys, "submit", clusters, comp_dir, "-o", tmp_path / "s.csv")
+    assert code == 2 and err.count("\n") == 1 and f"{tmp_path / 's.csv'}: no space left on device" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "two_d.npz"]

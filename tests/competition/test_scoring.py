@@ -61,3 +61,33 @@ def test_error_line_numbers_count_blank_lines(tmp_path):
     path.write_text("id,label\na,0\n\n\nb,x\nc,1\n")
     with pytest.raises(SubmissionError, match="line 5 has 'x'"):
         validate_submission(path, sample)
+
+
+def test_cluster_ids_past_int64_score_as_the_partition_they_are(tmp_path):
+    """A float cast would make every such id INT64_MIN: one cluster, and a far lower score."""
+    truth = np.arange(60) % 3
+    sol = solution(truth, np.arange(60) < 30)
+    clusters = (truth + 1) % 3
+    clusters[:6] = (clusters[:6] + 1) % 3  # 54 of 60 right after matching
+    small = sol[["id", "label"]].assign(label=clusters)
+    path = tmp_path / "big.csv"
+    path.write_text("id,label\n" + "".join(f"{i},{2 ** 64 + 7 * int(c)}\n" for i, c in zip(sol["id"], clusters)))
+    expected = score_submission(small, sol, "cluster_accuracy")
+    assert expected["acc"] == pytest.approx(0.9)
+    assert score_submission(path, sol, "cluster_accuracy") == expected
+    with pytest.raises(SubmissionError, match=r"labels must be 0 or 1: line 2 has 1844674407370955163\d"):
+        score_submission(path, sol, "binary_accuracy")
+
+
+def test_answer_key_keeps_its_own_header_and_label_names(tmp_path):
+    path = tmp_path / "solution.csv"
+    path.write_text("ImageId,Label,Usage\na,cat,Public\nb,dog,Private\nc,cat,Private\n")
+    sol = read_solution(path)
+    assert sol.columns.tolist() == ["id", "label", "Usage"] and sol.attrs["columns"] == ["ImageId", "Label"]
+    sub = pd.DataFrame({"ImageId": ["c", "b", "a"], "Label": ["cat", "cat", "cat"]})
+    assert score_submission(sub, path, "accuracy")["acc"] == pytest.approx(2 / 3)
+    with pytest.raises(SubmissionError, match="wrong header: expected ImageId,Label, got id,label"):
+        score_submission(sub.set_axis(["id", "label"], axis=1), path, "accuracy")
+    path.write_text("id,label,Split\na,1,Public\n")
+    with pytest.raises(DataError, match=r"header must be <id>,<label>,Usage"):
+        read_solution(path)

@@ -301,3 +301,22 @@ def test_class_tree_with_several_splits(tmp_path):
     assert both.ids.tolist()[:2] == ["train/cat/0", "train/cat/1"] and "test/dog/0" in both.ids.tolist()
     assert both.labels.tolist() == [0, 0, 1, 1, 0, 1]
     assert both.images[both.ids.tolist().index("test/dog/0")].max() == 200
+
+
+def test_folder_csv_labels_numbers_among_names_nan_and_int64(tmp_path):
+    folder = make_folder(tmp_path, n=4)
+    csv = tmp_path / "l.csv"
+    spec = {"kind": "folder_csv", "folder": str(folder), "csv": str(csv)}
+    pd.DataFrame({"id": ["a0", "a1", "a2", "a3"], "label": ["10", "2", "x", "-1"]}).to_csv(csv, index=False)
+    d = load_source(spec)
+    assert d.class_names == ["2", "10", "x"] and d.labels.tolist() == [1, 0, 2, -1]  # numbers in numeric order
+    for labels, message in [(["1", "nan", "2", "1"], r"l.csv: label on line 3 is 'nan', not a class"),
+                            (["1", "2", "9223372036854775808", "1"], r"l.csv: label on line 4 .* does not fit in int64")]:
+        pd.DataFrame({"id": ["a0", "a1", "a2", "a3"], "label": labels}).to_csv(csv, index=False)
+        with pytest.raises(DataError, match=message):
+            load_source(spec)
+
+
+def test_a_missing_required_option_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"source npy: missing required option\(s\) \['x'\]"):
+        load_source({"kind": "npy", "y": "labels.npy"})

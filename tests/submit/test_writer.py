@@ -159,3 +159,45 @@ def test_same_fraction_needs_pairs_and_probabilities(tmp_path, digits):
     pairs = load_competition(make_competition(digits, tmp_path / "p", "pairs", n_pairs=50))
     with pytest.raises(ConfigError, match="clusters have none"):
         build_submission(pairs, {"ids": pairs.images.ids, "clusters": np.zeros(len(pairs.images), int)}, 0.5)
+
+
+def test_clusters_with_ids_the_competition_lacks_are_refused(tmp_path, digits):
+    """Another competition's clusters whose ids happen to cover this one's are not silently half-used."""
+    small = load_competition(make_competition(digits, tmp_path / "small", "label", n_images=100))
+    big = load_competition(make_competition(digits, tmp_path / "big", "label"))
+    other = {"ids": big.images.ids, "clusters": np.zeros(len(big.images), int)}  # img_00000..img_00399
+    assert set(small.images.ids) < set(big.images.ids)
+    with pytest.raises(DataError, match=r"clusters: 300 of 400 ids are not images of competition 'small' "
+                                        r"\(first: \['img_00100', "):
+        build_submission(small, other)
+
+
+@pytest.mark.parametrize("key, shape", [("clusters", (2,)), ("labels", (3,)), ("ids", ())])
+def test_cluster_arrays_must_be_one_value_per_image(tmp_path, digits, key, shape):
+    comp = load_competition(make_competition(digits, tmp_path / "c", "label", labels_per_class=2))
+    n = len(comp.images)
+    clusters = {"ids": comp.images.ids, "clusters": np.zeros(n, int), "labels": np.zeros(n, int)}
+    clusters[key] = np.repeat(clusters[key][:, None], shape[0], 1) if shape else clusters[key][:, None]
+    with pytest.raises(DataError, match=f"clusters: {key} must be one.* per (id|image).*got shape"):
+        build_submission(comp, clusters)
+
+
+def test_a_full_disk_writes_neither_the_submission_nor_its_metadata(tmp_path, digits, monkeypatch):
+    import errno
+    import os
+
+    comp = load_competition(make_competition(digits, tmp_path / "c", "label"))
+    df = build_submission(comp, {"ids": comp.images.ids, "clusters": np.zeros(len(comp.images), int)})
+    out = write_submission(df, comp, tmp_path / "s.csv", {"run": 1})
+    before = out.read_bytes(), out.with_suffix(".json").read_bytes()
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(DataError, match=r"s.csv: no space left on device"):
+        write_submission(df, comp, tmp_path / "s.csv", {"run": 2})
+    with pytest.raises(DataError, match=r"new.csv: no space left on device"):
+        write_submission(df, comp, tmp_path / "new.csv", {"run": 2})
+    assert (out.read_bytes(), out.with_suffix(".json").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "s.csv", "s.json"]
