@@ -5,10 +5,15 @@
 Values are YAML (``20`` int, ``0.5`` float, ``true`` bool, ``[a, b]`` list, ``{k: v}`` mapping, ``null``); text
 that is not valid YAML stays a string. Integer path parts index lists. Unknown keys are left to
 kit.config.validate_config, which knows the schema and suggests the closest key.
+
+``~key`` (as in Hydra) deletes a key, so the option falls back to its default or a section is dropped:
+``~pretrain.model_kwargs.latent_dim``, ``~finetune``, ``~reduce.1``. ``key=null`` sets null, which is a value of
+its own (``submit.copy_to=null``: no copy), not the default.
 """
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from typing import Any
 
@@ -52,36 +57,77 @@ def apply_overrides(cfg: dict | None, items: list[str] | None) -> dict:
         raise ConfigError(f"cannot apply overrides: the config is a {type(cfg).__name__}, not a mapping")
     out = copy.deepcopy(cfg)
     for item in items or []:
+        if item.strip().startswith("~"):
+            delete_dotted(out, _deleted_key(item), item)
+            continue
         key, value = split_item(item, "override")
         set_dotted(out, key, value, item)
     return out
 
 
+def _deleted_key(item: str) -> str:
+    """'~a.b' -> 'a.b'. A value has no meaning in a deletion, so '~a.b=1' is an error, not a silent set."""
+    key = item.strip()[1:].strip()
+    if "=" in key:
+        raise ConfigError(f"override {item!r}: ~KEY deletes a key and takes no value; use {key.split('=', 1)[0]}=VALUE "
+                          "to set it")
+    if not key:
+        raise ConfigError(f"override {item!r}: empty key after '~'")
+    return key
+
+
 def set_dotted(cfg: dict, key: str, value: Any, item: str | None = None) -> None:
     """Set ``cfg[a][b][0]...`` for key 'a.b.0'; missing mappings on the way are created."""
     item = item or f"{key}=..."
+    node, last, path = _parent(cfg, key, item, create=True)
+    if isinstance(node, dict):
+        node[last] = value
+    else:
+        node[_index(last, node, path, item)] = value
+
+
+def delete_dotted(cfg: dict, key: str, item: str | None = None) -> None:
+    """Remove ``cfg[a][b]`` for key 'a.b' (a list item for an integer part); a key that is not there is an error
+    naming the closest one, since a typo would otherwise delete nothing and say nothing."""
+    item = item or f"~{key}"
+    node, last, path = _parent(cfg, key, item, create=False)
+    if isinstance(node, list):
+        del node[_index(last, node, path, item)]
+        return
+    if last not in node:
+        raise _missing(item, path, last, node)
+    del node[last]
+
+
+def _parent(cfg: dict, key: str, item: str, create: bool) -> tuple[dict | list, str, str]:
+    """(the mapping or list that holds the key's last part, that part, the dotted path to the holder).
+    ``create``: missing mappings on the way are made (setting); otherwise a missing one is an error (deleting)."""
     parts = key.split(".")
     if any(not p.strip() for p in parts):
         raise ConfigError(f"override {item!r}: empty part in key {key!r}")
     node: Any = cfg
     for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
         path = ".".join(parts[:depth]) or "the config"
-        if isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                if node.get(part) is None:
-                    node[part] = {}
-                node = node[part]
-        elif isinstance(node, list):
-            index = _index(part, node, path, item)
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-        else:
+        if not isinstance(node, (dict, list)):
             raise ConfigError(f"override {item!r}: {path} is {type(node).__name__} {node!r}, not a mapping or list")
+        if depth == len(parts) - 1:
+            break
+        if isinstance(node, list):
+            node = node[_index(part, node, path, item)]
+        elif node.get(part) is None and create:
+            node[part] = {}
+            node = node[part]
+        elif part not in node:
+            raise _missing(item, path, part, node)
+        else:
+            node = node[part]
+    return node, parts[-1], path
+
+
+def _missing(item: str, path: str, part: str, node: dict) -> ConfigError:
+    hint = difflib.get_close_matches(part, [str(k) for k in node], n=1)
+    extra = f"; did you mean {hint[0]!r}?" if hint else ""
+    return ConfigError(f"override {item!r}: {path} has no key {part!r} to delete{extra}")
 
 
 def _index(part: str, node: list, path: str, item: str) -> int:

@@ -95,5 +95,42 @@ def test_overrides_apply_to_a_config_file(tmp_path):
     path.write_text(yaml.safe_dump(BASE))
     cfg = load_run_config(path, ["pretrain.epochs=2", "reduce.0.n_components=5", "cluster.method=gmm"])
     assert cfg["pretrain"]["epochs"] == 2 and cfg["reduce"][0]["n_components"] == 5 and cfg["cluster"]["method"] == "gmm"
-    assert cfg["submit"]["copy_to"] == "submissions/digits.csv"  # still validated: defaults are filled
+    assert cfg["submit"]["copy_to"] == "submissions/digits-{id}.csv"  # still validated: defaults are filled
     assert yaml.safe_load(path.read_text()) == BASE  # the file itself is untouched
+
+
+def test_tilde_deletes_a_key_a_section_or_a_list_item():
+    out = apply_overrides(BASE, ["~pretrain.model_kwargs.latent_dim", "~reduce.1", "~seed"])
+    assert out["pretrain"]["model_kwargs"] == {} and "seed" not in out
+    assert out["reduce"] == [{"method": "pca", "n_components": 10}]
+    assert "pretrain" not in apply_overrides(BASE, ["~pretrain"])
+    assert "latent_dim" in BASE["pretrain"]["model_kwargs"]  # the input is untouched
+    # later items see earlier ones: delete then set, set then delete
+    assert apply_overrides(BASE, ["~pretrain", "pretrain.epochs=2"])["pretrain"] == {"epochs": 2}
+    assert "epochs" not in apply_overrides(BASE, ["pretrain.epochs=2", "~pretrain.epochs"])["pretrain"]
+
+
+@pytest.mark.parametrize("item,match", [
+    ("~pretrain.epoch", "pretrain has no key 'epoch' to delete; did you mean 'epochs'?"),
+    ("~pretrian.epochs", "the config has no key 'pretrian' to delete; did you mean 'pretrain'?"),
+    ("~reduce.2", "index 2 out of range for reduce (2 items)"),
+    ("~seed.value", "seed is int 0, not a mapping or list"),
+    ("~pretrain.epochs=3", "~KEY deletes a key and takes no value; use pretrain.epochs=VALUE"),
+    ("~", "empty key after '~'"),
+    ("~pretrain..epochs", "empty part"),
+])
+def test_deleting_what_is_not_there_is_a_one_line_error(item, match):
+    with pytest.raises(ConfigError) as e:
+        apply_overrides(BASE, [item])
+    assert match in str(e.value) and "\n" not in str(e.value) and item in str(e.value)
+
+
+def test_deleting_gives_the_default_and_null_is_refused_where_the_default_is_not_null(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({**BASE, "competition": {"dir": str(tmp_path / "none"),
+                                                            "make": BASE["competition"]["make"]}}))
+    cfg = load_run_config(path, ["~pretrain.epochs", "~pretrain.model_kwargs"])
+    assert "epochs" not in cfg["pretrain"] and "model_kwargs" not in cfg["pretrain"]  # the stage's default applies
+    with pytest.raises(ConfigError, match=r"pretrain\.epochs is null; delete the key \(~pretrain\.epochs"):
+        load_run_config(path, ["pretrain.epochs=null"])
+    assert load_run_config(path, ["submit.copy_to=null"])["submit"]["copy_to"] is None  # null is a value there
