@@ -1,4 +1,4 @@
-"""k nearest neighbours through faiss: exact search that stays fast and memory-flat up to a million rows."""
+"""k nearest neighbours through faiss (CPU): exact search up to EXACT_UP_TO rows, an inverted-file index above."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import numpy as np
 from kit.errors import ConfigError
 
 
-EXACT_UP_TO = 100_000  # exact search costs N^2: above this an inverted-file index (IVF) keeps it near N log N
+EXACT_UP_TO = 100_000  # exact search costs N^2 (70k rows: about a minute on 2 cores): above it an IVF index
 
 
 def knn(X: np.ndarray, k: int, *, metric: str = "cosine", batch_size: int = 65536, exact: bool | None = None,
@@ -14,9 +14,10 @@ def knn(X: np.ndarray, k: int, *, metric: str = "cosine", batch_size: int = 6553
     """Indices (N, k) int64 and similarities/distances (N, k) float32 of each row's k nearest other rows.
 
     ``metric`` "cosine" (inner product of L2-normalised rows, larger is closer) or "l2" (squared distance).
-    The row itself is excluded. ``exact`` None: exact up to EXACT_UP_TO rows, else IVF (4*sqrt(N) lists, 32
-    probed; approximate, a few % of true neighbours swapped for near ones). Uses a GPU index when faiss was
-    built with one and a GPU is present.
+    The row itself is excluded. ``exact`` None: exact (flat) search up to EXACT_UP_TO rows, else IVF
+    (min(N, 4*sqrt(N)) lists, 32 probed; approximate, a few % of true neighbours swapped for near ones). A row
+    whose probed lists hold fewer than k + 1 rows (IVF would pad its answer with id -1) is searched exactly
+    instead, so every index returned is a real row. CPU only: the same neighbours on every machine.
     """
     import faiss
 
@@ -34,22 +35,31 @@ def knn(X: np.ndarray, k: int, *, metric: str = "cosine", batch_size: int = 6553
         X = X.copy()
         faiss.normalize_L2(X)
     kind = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
-    flat = faiss.IndexFlatIP(X.shape[1]) if metric == "cosine" else faiss.IndexFlatL2(X.shape[1])
+
+    def flat_index():
+        return faiss.IndexFlatIP(X.shape[1]) if metric == "cosine" else faiss.IndexFlatL2(X.shape[1])
+
+    exact_index = None
     if (n <= EXACT_UP_TO) if exact is None else exact:
-        index = flat
+        index = exact_index = flat_index()
     else:
-        nlist = int(4 * np.sqrt(n))
-        index = faiss.IndexIVFFlat(flat, X.shape[1], nlist, kind)
+        nlist = max(1, min(n, int(4 * np.sqrt(n))))
+        index = faiss.IndexIVFFlat(flat_index(), X.shape[1], nlist, kind)
         sample = np.random.default_rng(seed).choice(n, min(n, 64 * nlist), replace=False)
         index.train(X[np.sort(sample)])
-        index.nprobe = 32
-    if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:  # pragma: no cover - GPU only
-        index = faiss.index_cpu_to_all_gpus(index)
+        index.nprobe = min(32, nlist)
     index.add(X)
     idx = np.empty((n, k), dtype=np.int64)
     sim = np.empty((n, k), dtype=np.float32)
     for start in range(0, n, batch_size):
-        D, I = index.search(X[start:start + batch_size], k + 1)
+        Q = X[start:start + batch_size]
+        D, I = index.search(Q, k + 1)
+        short = (I < 0).any(1)  # IVF only: the probed lists held fewer than k + 1 rows
+        if short.any():
+            if exact_index is None:
+                exact_index = flat_index()
+                exact_index.add(X)
+            D[short], I[short] = exact_index.search(Q[short], k + 1)
         rows = np.arange(start, start + len(I))
         # drop the row itself wherever it landed (ties can move it off position 0): stable-sort it to the end
         pos = np.argsort(I == rows[:, None], axis=1, kind="stable")[:, :k]

@@ -42,3 +42,53 @@ def test_bad_k(X):
         knn(X[:5], 5)
     with pytest.raises(ConfigError, match="positive integer"):
         knn(X, 0)
+
+
+def test_ivf_never_returns_missing_ids():
+    """1000 rows give 126 IVF lists of ~8 rows; 32 probed lists hold ~250 rows, fewer than k + 1 = 301, where faiss
+    pads with id -1. Those rows are searched exactly: every id is a real other row and each returned distance is
+    that row's true squared distance."""
+    X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
+    idx, dist = knn(X, 300, metric="l2", exact=False)
+    n = len(X)
+    assert ((idx >= 0) & (idx < n)).all()
+    assert not (idx == np.arange(n)[:, None]).any()
+    assert all(len(set(row)) == 300 for row in idx)
+    true = ((X[:, None, :] - X[idx]) ** 2).sum(-1)
+    np.testing.assert_allclose(dist, true, rtol=1e-4, atol=1e-4)
+    assert (np.diff(dist, axis=1) >= -1e-4).all()  # nearest first
+
+
+def test_ivf_on_fewer_rows_than_lists():
+    """4 * sqrt(N) lists exceed N below 16 rows: the list count is capped, so the approximate path still works."""
+    X = np.random.default_rng(1).normal(size=(10, 4)).astype(np.float32)
+    approx, _ = knn(X, 3, metric="l2", exact=False)
+    exact, _ = knn(X, 3, metric="l2", exact=True)
+    np.testing.assert_array_equal(np.sort(approx, 1), np.sort(exact, 1))
+
+
+def test_neighbors_stage_uses_refine_device(tmp_path, monkeypatch):
+    """`kit run` hands refine.device to the neighbour mining (it encodes every image), not the default 'auto'."""
+    import kit.refine
+    from kit.pipeline import run_pipeline
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_mine(model_dir, images, k, **kwargs):
+        seen.update(kwargs, k=k, n=len(images))
+        raise Stop
+
+    monkeypatch.setattr(kit.refine, "mine_neighbors", fake_mine)
+    monkeypatch.chdir(tmp_path)
+    cfg = {"name": "nb", "seed": 0,
+           "competition": {"dir": str(tmp_path / "comp"),
+                           "make": {"source": {"kind": "digits"}, "type": "label", "public_fraction": 0.3}},
+           "refine": {"model": "small_cnn", "freeze_encoder": False, "neighbor_features": "pixels", "k": 5,
+                      "device": "cpu"},
+           "reduce": [], "cluster": {"method": "argmax"}, "submit": {"leaderboard": False}}
+    with pytest.raises(Stop):
+        run_pipeline(cfg, runs_dir=tmp_path / "runs", leaderboard=False)
+    assert seen["device"] == "cpu" and seen["k"] == 5 and seen["features"] == "pixels"

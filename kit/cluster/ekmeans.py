@@ -148,13 +148,6 @@ def _sq_dist(X, x_sq, centers, c_sq):
 
 
 def _as_data(X, name: str | None = None, dtype=np.float64) -> np.ndarray:
-    where = f"cluster.{name}" if name else "cluster"
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError):
-        raise DataError(f"{where}: input must be a numeric (N, D) array") from None
-    if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
-        raise DataError(f"{where}: input must be a non-empty (N, D) array, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise DataError(f"{where}: input contains NaN or inf")
-    return X
+    from kit.features import check_matrix
+
+    return check_matrix(X, f"cluster.{name}: input" if name else "cluster: input", dtype)

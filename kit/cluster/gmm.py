@@ -5,6 +5,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from kit.cluster.base import Clusterer
+from kit.errors import DataError
 from kit.registry import choice, require
 
 
@@ -29,9 +30,18 @@ class GMMClusterer(Clusterer):
         self._check_params()
         X = self._data(X)
         self.n_features_ = X.shape[1]
-        self.gmm_ = GaussianMixture(self.n_clusters, covariance_type=self.covariance_type, n_init=self.n_init,
-                                    max_iter=self.max_iter, reg_covar=self.reg_covar,
-                                    random_state=self.random_state).fit(X)
+        gmm = GaussianMixture(self.n_clusters, covariance_type=self.covariance_type, n_init=self.n_init,
+                              max_iter=self.max_iter, reg_covar=self.reg_covar, random_state=self.random_state)
+        try:
+            self.gmm_ = gmm.fit(X)
+        except ValueError as e:  # sklearn: a Cholesky factor failed ("ill-defined empirical covariance")
+            if "covariance" not in str(e):
+                raise
+            # reg_covar is absolute: rounding in a covariance of features at scale s is ~1e-16 s^2, so above s ~1e5
+            # the default 1e-6 no longer keeps a collapsed component's covariance positive definite
+            raise DataError(f"cluster.gmm: a component's covariance is singular (collapsed or duplicate points, or "
+                            f"features up to |x| = {np.abs(X).max():.3g} too large for reg_covar={self.reg_covar}); "
+                            "standardize the features, raise cluster.gmm.reg_covar or lower n_clusters") from None
         self.cluster_centers_ = self.gmm_.means_
         self.labels_ = self.gmm_.predict(X).astype(np.int64)
         return self

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from kit.errors import ConfigError, DataError
+from kit.errors import ConfigError
+from kit.features import check_matrix
 
 
 class Reducer(TransformerMixin, BaseEstimator):
@@ -16,12 +17,7 @@ class Reducer(TransformerMixin, BaseEstimator):
         pass
 
     def _validate_X(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or len(X) == 0:
-            raise DataError(f"reduce.{self.name}: input must be a non-empty (N, D) array, got shape {X.shape}")
-        if not np.isfinite(X).all():
-            raise DataError(f"reduce.{self.name}: input contains NaN or inf")
-        return X
+        return check_matrix(X, f"reduce.{self.name}: input")
 
     def _check_components(self, X: np.ndarray, n_components: int, limit: int | None = None) -> None:
         limit = min(X.shape) if limit is None else limit

@@ -9,12 +9,13 @@ import torch
 from kit.train.loop import autocast, to_tensor
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def batched(fn: Callable[[torch.Tensor], torch.Tensor], images: np.ndarray, device, batch_size: int = 512,
             on_batch: Callable[[int], None] | None = None) -> np.ndarray:
     """``fn`` over uint8 NHWC ``images`` in batches (autocast on CUDA), concatenated as float32 numpy.
 
-    The caller puts modules in eval mode; ``on_batch(n)`` reports progress.
+    The caller puts modules in eval mode; ``on_batch(n)`` reports progress. Inference mode: no autograd
+    bookkeeping at all (the outputs leave as numpy).
     """
     device = torch.device(device) if isinstance(device, str) else device
     out = []

@@ -49,7 +49,8 @@ def test_subsample_keeps_fit_labels_and_predicts_rest(digits_pca, method):
 
 
 def test_registry_errors():
-    assert set(CLUSTERERS.names) == {"kmeans", "ekmeans", "gmm", "spectral", "agglomerative", "ensemble", "argmax"}
+    assert set(CLUSTERERS.names) == {"kmeans", "ekmeans", "gmm", "spectral", "agglomerative", "ensemble", "argmax",
+                                     "scan", "label_spreading", "logreg"}
     with pytest.raises(ConfigError, match=r"cluster\.kmeans\.backend must be one of sklearn, faiss"):
         create_clusterer({"method": "kmeans", "backend": "cuml"})
     with pytest.raises(ConfigError, match=r"unknown method 'kmean'.*did you mean 'kmeans'"):
@@ -124,3 +125,26 @@ def test_faiss_backend_agrees_with_sklearn_on_separated_blobs():
     # each faiss centroid is the mean of its points (a Lloyd fixed point), within float32 rounding
     means = np.stack([X[fa.labels_ == k].mean(0) for k in range(8)])
     np.testing.assert_allclose(fa.cluster_centers_, means, atol=1e-3)
+
+
+@pytest.mark.parametrize("spec", FIT_SPECS, ids=IDS)
+def test_features_too_large_for_float32_are_refused_before_fitting(spec):
+    """|x| above 1e15 makes squared distances overflow float32 (faiss, t-SNE) and GMM's covariances singular."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    match = rf"cluster\.{spec['method']}: input holds \|x\| up to .*e\+30, above 1e\+15"
+    with pytest.raises(DataError, match=match) as e:
+        cluster(X * 1e30, {"n_clusters": 3, **spec})
+    assert "\n" not in str(e.value)
+    at_limit = X / np.abs(X).max() * 1e14
+    at_limit[0, 0] = 1e15  # the limit itself is accepted
+    assert len(cluster(at_limit, {"n_clusters": 3, **spec})) == 40
+
+
+def test_gmm_singular_covariance_is_a_one_line_data_error():
+    """Collapsed points at a large scale defeat the absolute reg_covar: sklearn's ValueError becomes a kit error
+    that says what to change, and the standardized data then clusters."""
+    X = np.repeat(np.random.default_rng(0).normal(size=(4, 5)), 10, axis=0)
+    with pytest.raises(DataError, match=r"cluster\.gmm: a component's covariance is singular.*reg_covar") as e:
+        cluster(X * 1e10, {"method": "gmm", "n_clusters": 3})
+    assert "\n" not in str(e.value)
+    assert len(np.unique(cluster(X, {"method": "gmm", "n_clusters": 3}))) == 3

@@ -47,3 +47,23 @@ def test_limits_are_tight():
     nearly_constant = np.ones((50, 5))
     nearly_constant[0, 0] = 2.0
     assert np.isfinite(reduce(nearly_constant, [{**TSNE, "perplexity": 5}])).all()
+
+
+@pytest.mark.parametrize("method", ["standardize", "l2norm", "pca", "kernel_pca", "spectral", "lle", "umap"])
+def test_shape_and_magnitude_are_checked_once_for_every_reducer(method):
+    """One check (kit.features.check_matrix) in front of every method: a 1-D array, or values whose squared
+    distances overflow float32, fail in one line naming the method. t-SNE is covered in a subprocess by the CLI
+    tests (it segfaults on such values)."""
+    spec = {"method": method, **({"n_components": 1} if method not in ("standardize", "l2norm") else {})}
+    not_2d = rf"reduce\.{method}: input must be a non-empty \(N, D\) array, got shape \(50,\)"
+    with pytest.raises(DataError, match=not_2d):
+        reduce(X50[:, 0], [spec])
+    with pytest.raises(DataError, match=rf"reduce\.{method}: input holds \|x\| up to .*e\+30, above 1e\+15") as e:
+        reduce(X50 * 1e30, [spec])
+    assert "\n" not in str(e.value)
+
+
+def test_tsne_at_the_magnitude_limit_runs():
+    X = X50 / np.abs(X50).max() * 1e14
+    X[0, 0] = 1e15
+    assert np.isfinite(reduce(X, [{**TSNE, "perplexity": 5}])).all()

@@ -46,8 +46,15 @@ def test_truncated_checkpoint_is_a_clean_error(tmp_path, images):
 
 def test_checkpoint_of_another_model_is_a_clean_error(tmp_path, images):
     pretrain(images, tmp_path, **KW)
-    with pytest.raises(ConfigError, match="does not fit model.*start fresh"):
+    with pytest.raises(ConfigError, match=r"ran with pretrain.model_kwargs=\{'latent_dim': 4\}, now \{'latent_dim': 7\}"
+                                          ".*start fresh"):
         pretrain(images, tmp_path, resume=True, **{**KW, "model_kwargs": {"latent_dim": 7}, "epochs": 3})
+    ck = tmp_path / "checkpoints" / "last.pt"  # options alike, states that do not fit: still one line
+    state = torch.load(ck, weights_only=True)
+    state["model"] = {"nonsense": torch.zeros(1)}
+    torch.save(state, ck)
+    with pytest.raises(ConfigError, match="checkpoint does not fit this pretrain.*start fresh"):
+        pretrain(images, tmp_path, resume=True, **{**KW, "epochs": 3})
 
 
 def test_real_checkpoint_loads_weights_only_and_restores_rng(tmp_path, images):
