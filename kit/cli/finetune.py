@@ -19,14 +19,18 @@ def finetune_command(
     epochs: int = typer.Option(None),
     lr: float = typer.Option(None),
     seed: int = typer.Option(None),
+    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt (same options; "
+                                "--epochs may grow)."),
 ) -> None:
-    """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv).
+    """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv); checkpoints
+    every epoch (resumable).
 
     Example: kit finetune models/digits_ae competitions/digits_5 --epochs 20 -o models/digits_ft
     """
     from kit.competition import load_competition
     from kit.errors import DataError
     from kit.train.finetune import finetune
+    from kit.train.loop import rerun_hint
 
     comp = load_competition(competition)
     if comp.labeled is None or not len(comp.labeled):
@@ -36,5 +40,6 @@ def finetune_command(
         if value is not None:
             options[key] = value
     options.setdefault("n_classes", comp.n_classes)
-    path = finetune(model_dir, comp.labeled.images, comp.labeled.labels, out, **options)
+    with rerun_hint("rerun with --resume"):  # a plain rerun starts over
+        path = finetune(model_dir, comp.labeled.images, comp.labeled.labels, out, resume=resume, **options)
     console.print(f"model folder: [bold]{escape(str(path))}[/]")

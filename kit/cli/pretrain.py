@@ -24,13 +24,15 @@ def pretrain_command(
     rotation_beta: float = typer.Option(None, help="Weight of the rotation-prediction auxiliary loss."),
     seed: int = typer.Option(None),
     device: Device = typer.Option(None, help="Where to train (auto: cuda when available)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt (same options; "
+                                "--epochs may grow)."),
 ) -> None:
     """Checkpoints every epoch (resumable), per-epoch metrics.csv (train MSE, val clustering ACC with labels).
 
     Example: kit pretrain competitions/digits --model mlp_ae --epochs 20 --objective denoising -o models/digits_ae
     """
     from kit.competition import load_competition
+    from kit.train.loop import rerun_hint
     from kit.train.pretrain import pretrain
 
     options = _section(config, "pretrain")
@@ -42,8 +44,9 @@ def pretrain_command(
         options["model_kwargs"] = {**(options.get("model_kwargs") or {}), "latent_dim": latent_dim}
     comp = load_competition(competition)
     lab = comp.labeled
-    path = pretrain(comp.images.images, out, val_images=None if lab is None else lab.images,
-                    val_labels=None if lab is None else lab.labels, resume=resume, **options)
+    with rerun_hint("rerun with --resume"):  # a plain rerun starts over
+        path = pretrain(comp.images.images, out, val_images=None if lab is None else lab.images,
+                        val_labels=None if lab is None else lab.labels, resume=resume, **options)
     console.print(f"model folder: [bold]{escape(str(path))}[/]")
 
 

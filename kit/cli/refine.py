@@ -17,7 +17,8 @@ def refine_command(
     competition: Path = typer.Argument(..., help="Competition folder (all its images are clustered)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
-    mode: RefineMode = typer.Option(None, help="auto: semi with labeled.csv, else scan."),
+    mode: RefineMode = typer.Option(None, help="auto: scan, with labeled.csv's labels in its loss when there are "
+                                    "some (semi: cross-entropy + FixMatch instead)."),
     k: int = typer.Option(None, "-k", help="Neighbours per image (default 20)."),
     epochs: int = typer.Option(None, help="SCAN (or semi-supervised) epochs."),
     self_label_epochs: int = typer.Option(None, help="Self-labelling epochs after SCAN."),
@@ -26,7 +27,7 @@ def refine_command(
     neighbor_features: NeighborFeatures = typer.Option(None, help="Where neighbours are mined: the model's features "
                                                        "(default), raw pixels or dense SIFT (for a fresh model)."),
     seed: int = typer.Option(None),
-    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt (same options)."),
 ) -> None:
     """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
 
@@ -35,7 +36,9 @@ def refine_command(
     From scratch: kit refine small_cnn competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
     """
     from kit.competition import load_competition
+    from kit.io import check_dir_path, safe_rmtree
     from kit.pipeline.stages import refine_stage
+    from kit.train.loop import rerun_hint
 
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
@@ -44,11 +47,11 @@ def refine_command(
         if value is not None:
             options[key] = value
     options.pop("model", None)  # the MODEL argument names the network
+    check_dir_path(out, "--out")
     comp = load_competition(competition)
     if not resume and (out / "checkpoints" / "last.pt").exists():
-        import shutil
-
-        shutil.rmtree(out / "checkpoints")  # refine_stage resumes whenever a checkpoint exists
+        safe_rmtree(out / "checkpoints", marker="last.pt")  # refine_stage resumes whenever a checkpoint exists
     seed_value = options.pop("seed", 0)
-    path = refine_stage(comp, model_dir, None, options, seed_value, out)
+    with rerun_hint("rerun with --resume"):  # without it a rerun starts over
+        path = refine_stage(comp, model_dir, None, options, seed_value, out)
     console.print(f"model folder: [bold]{escape(str(path))}[/]")

@@ -1,4 +1,5 @@
-"""Refine: neighbour clustering (SCAN) + self-labelling, or FixMatch with labels, on top of a pretrained encoder."""
+"""Refine: neighbour clustering (SCAN, with the labels in its loss when there are some) + self-labelling, or FixMatch,
+on a pretrained encoder or a network trained from scratch."""
 from kit.refine.train import mine_neighbors, refine
 
 __all__ = ["refine", "mine_neighbors"]

@@ -4,6 +4,8 @@ Cross-entropy on logits (no softmax before the loss). ``freeze_encoder`` keeps t
 with no gradients, so its weights (BatchNorm statistics included) stay bit-identical. ``recon_weight`` > 0
 adds the autoencoder's reconstruction MSE of the (augmented) batch to the loss: the joint reconstruction +
 classification objective, which keeps the encoder from forgetting what it learned on all images.
+Checkpoints every epoch (checkpoints/last.pt); ``resume`` continues from it. There is no LR schedule, so a resume
+may ask for more epochs and still equals an uninterrupted run of that length.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from kit.models.classifier import Classifier
 from kit.train.augment import check_preset, tensor_augment
 from kit.train.inference import batched
 from kit.train.options import check_ranges
-from kit.train.loop import autocast, pick_device, progress_bar, seed_epoch, to_tensor
+from kit.train.loop import (autocast, fingerprint, last_checkpoint, open_state, pick_device, progress_bar,
+                           restore_state, resumable, save_state, seed_epoch, to_tensor)
 
 
 def finetune(
@@ -44,6 +47,7 @@ def finetune(
     recon_weight: float = 0.0,
     seed: int = 0,
     device: str = "auto",
+    resume: bool = False,
     progress: bool = True,
 ) -> Path:
     """Returns a model folder whose ``load_model`` gives encoder + head (forward -> logits).
@@ -61,6 +65,11 @@ def finetune(
         raise DataError("finetune labels must be class indices >= 0 (-1 marks unknown labels: drop those rows)")
     n_classes = max(int(n_classes or 0), int(labels.max()) + 1)  # a class may have no labeled image
     dev = pick_device(device)
+    shaping = dict(model_dir=str(model_dir), freeze_encoder=freeze_encoder, lr=lr, batch_size=batch_size,
+                   val_fraction=val_fraction, augment=augment, hidden=hidden, n_classes=n_classes,
+                   weight_decay=weight_decay, recon_weight=recon_weight, seed=seed, data=fingerprint(images, labels))
+    last = last_checkpoint(out_dir)
+    ck = open_state(last, resume, dev, "finetune", shaping, needs=("model", "optimizer"))
     torch.manual_seed(seed)
     model = Classifier(load_model(model_dir, device="cpu"), n_classes, hidden).to(dev)
     if recon_weight > 0 and not getattr(model.encoder, "is_autoencoder", False):
@@ -77,36 +86,16 @@ def finetune(
         model.encoder.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    rows = []
-    with progress_bar(progress) as bar:
-        task = bar.add_task("finetune", total=epochs, info="")
-        for epoch in range(epochs):
-            t0 = time.perf_counter()
-            gen = seed_epoch(seed, epoch)
-            model.train()
-            if freeze_encoder:
-                model.encoder.eval()  # BatchNorm running stats must not move either
-            order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
-            total, recon_total = 0.0, 0.0
-            for i in range(0, len(order), batch_size):
-                b = order[i:i + batch_size]
-                x = tensor_augment(to_tensor(images[b], dev), augment, gen)
-                with autocast(dev):
-                    z = model.encode(x)
-                    loss = F.cross_entropy(model.head(z).float(), torch.from_numpy(labels[b]).to(dev))
-                    if recon_weight > 0:
-                        mse = F.mse_loss(model.encoder.decode(z).float(), x.float())
-                        loss = loss + recon_weight * mse
-                        recon_total += float(mse.detach()) * len(b)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * len(b)
-            val_acc = accuracy(model, images[val_idx], labels[val_idx], dev) if len(val_idx) else float("nan")
-            rows.append({"epoch": epoch + 1, "train_loss": total / len(order), "val_acc": val_acc,
-                         **({"recon_mse": recon_total / len(order)} if recon_weight > 0 else {}),
-                         "seconds": time.perf_counter() - t0})
-            bar.update(task, advance=1, info=f"loss {rows[-1]['train_loss']:.3f} val_acc {val_acc:.3f}")
+    start, rows = restore_state(ck, last, "finetune", model=model, optimizer=opt)
+    last.parent.mkdir(parents=True, exist_ok=True)
+    with progress_bar(progress) as bar, resumable("finetune", last):
+        task = bar.add_task("finetune", total=epochs, completed=start, info="")
+        for epoch in range(start, epochs):
+            rows.append(_epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_encoder, augment,
+                               batch_size, recon_weight, dev))
+            save_state(last, shaping, epoch=epoch + 1, metrics=rows, model=model.state_dict(),
+                       optimizer=opt.state_dict())
+            bar.update(task, advance=1, info=f"loss {rows[-1]['train_loss']:.3f} val_acc {rows[-1]['val_acc']:.3f}")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     meta = read_json(model_dir / "model.json")
@@ -114,6 +103,36 @@ def finetune(
     meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels),
                         "recon_weight": recon_weight}
     return write_model_folder(model.cpu(), out_dir, meta)
+
+
+def _epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_encoder, augment, batch_size,
+           recon_weight, dev) -> dict:
+    """One pass over the labeled training images; its metrics row (validation accuracy on the held-out labels)."""
+    t0 = time.perf_counter()
+    gen = seed_epoch(seed, epoch)
+    model.train()
+    if freeze_encoder:
+        model.encoder.eval()  # BatchNorm running stats must not move either
+    order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
+    total, recon_total = 0.0, 0.0
+    for i in range(0, len(order), batch_size):
+        b = order[i:i + batch_size]
+        x = tensor_augment(to_tensor(images[b], dev), augment, gen)
+        with autocast(dev):
+            z = model.encode(x)
+            loss = F.cross_entropy(model.head(z).float(), torch.from_numpy(labels[b]).to(dev))
+            if recon_weight > 0:
+                mse = F.mse_loss(model.encoder.decode(z).float(), x.float())
+                loss = loss + recon_weight * mse
+                recon_total += float(mse.detach()) * len(b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * len(b)
+    val_acc = accuracy(model, images[val_idx], labels[val_idx], dev) if len(val_idx) else float("nan")
+    return {"epoch": epoch + 1, "train_loss": total / len(order), "val_acc": val_acc,
+            **({"recon_mse": recon_total / len(order)} if recon_weight > 0 else {}),
+            "seconds": time.perf_counter() - t0}
 
 
 def predict_logits(model, images: np.ndarray, device="cpu", batch_size: int = 512) -> np.ndarray:

@@ -1,8 +1,11 @@
 """Shared training plumbing: devices, uint8 -> float batches, per-epoch seeding, checkpoints."""
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -73,10 +76,11 @@ def save_checkpoint(path: Path, **state) -> None:
         torch.save(state, tmp)
 
 
-def load_checkpoint(path: Path, device: torch.device) -> dict:
+def load_checkpoint(path: Path, device: torch.device, needs: tuple[str, ...] = ("model",)) -> dict:
     """Tensors and plain values only (``weights_only=True``): a crafted checkpoint cannot run code.
 
-    A truncated, foreign or unsafe file becomes a one-line ConfigError that says how to start fresh.
+    A truncated, foreign or unsafe file, or one without the ``needs`` keys its caller reads, becomes a one-line
+    ConfigError that says how to start fresh.
     """
     try:
         ck = torch.load(path, map_location=device, weights_only=True)
@@ -84,9 +88,75 @@ def load_checkpoint(path: Path, device: torch.device) -> dict:
         reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
         raise ConfigError(f"{path}: not a usable kit checkpoint ({reason}); delete it, or rerun with --force "
                           "(kit run) / without --resume to start fresh") from None
-    if not isinstance(ck, dict) or "model" not in ck:
-        raise ConfigError(f"{path}: not a kit checkpoint (no model state); delete it or rerun with --force to start fresh")
+    missing = [key for key in needs if key not in ck] if isinstance(ck, dict) else list(needs)
+    if not isinstance(ck, dict) or missing:
+        raise ConfigError(f"{path}: not a kit checkpoint (no {', '.join(missing) or 'state'}); delete it, or rerun "
+                          "with --force (kit run) / without --resume to start fresh")
     return ck
+
+
+# Resume plumbing shared by pretrain, finetune and refine: last.pt holds the training state, the epoch reached,
+# the metrics so far, the RNG and the options that shaped training, so a resume with other options is refused
+# instead of silently mixing two runs.
+STATE_KEYS = ("epoch", "metrics", "rng", "options")
+
+
+def last_checkpoint(out_dir: str | Path) -> Path:
+    return Path(out_dir) / "checkpoints" / "last.pt"
+
+
+def fingerprint(*arrays) -> str:
+    """Short hash of the arrays' shapes, dtypes and bytes (None entries count): which data a run trained on."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none;")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def save_state(path: Path, options: dict, *, epoch: int, metrics: list[dict], **state) -> None:
+    """Write last.pt: ``state`` (state dicts and plain values), the epoch reached, metrics, RNG and ``options``."""
+    save_checkpoint(path, **state, epoch=epoch, metrics=metrics, rng=rng_state(),
+                    options=json.dumps(options, sort_keys=True, default=str))
+
+
+def open_state(path: Path, resume: bool, device: torch.device, what: str, options: dict,
+               needs: tuple[str, ...] = ()) -> dict | None:
+    """The checkpoint a resume continues from (None: start fresh), after checking it was trained with ``options``.
+
+    Called before any slow setup, so a resume with other options fails at once with one line naming the option.
+    """
+    if not resume or not Path(path).exists():
+        return None
+    ck = load_checkpoint(path, device, needs=STATE_KEYS + tuple(needs))
+    saved = json.loads(ck["options"])
+    now = json.loads(json.dumps(options, sort_keys=True, default=str))
+    for key in sorted(set(saved) | set(now)):
+        if saved.get(key) != now.get(key):
+            change = ("trained on other images, labels or neighbours" if key == "data"
+                      else f"ran with {what}.{key}={saved.get(key)!r}, now {now.get(key)!r}")
+            raise ConfigError(f"{path}: the interrupted {what} {change}; resume with its options, "
+                              "or rerun with --force (kit run) / without --resume to start fresh")
+    return ck
+
+
+def restore_state(ck: dict | None, path: Path, what: str, **targets) -> tuple[int, list[dict]]:
+    """Load each target's state (a module, optimizer or scheduler) from ``ck[name]`` and the RNG;
+    returns (epoch to start from, metrics so far): (0, []) when ``ck`` is None."""
+    if ck is None:
+        return 0, []
+    try:
+        for name, target in targets.items():
+            target.load_state_dict(ck[name])
+    except (RuntimeError, KeyError, ValueError) as e:
+        raise ConfigError(f"{path}: checkpoint does not fit this {what} ({str(e).splitlines()[0][:120]}); "
+                          "rerun with --force (kit run) / without --resume to start fresh") from None
+    set_rng_state(ck["rng"])
+    return int(ck["epoch"]), list(ck["metrics"])
 
 
 def progress_bar(enabled: bool):
@@ -140,6 +210,20 @@ class LineProgress:
               flush=True)
 
 
+_RERUN: ContextVar[str] = ContextVar("kit_rerun", default="rerun")
+
+
+@contextmanager
+def rerun_hint(how: str):
+    """What the Ctrl-C message tells the user to do: `kit run` resumes on a plain rerun (the default, "rerun"),
+    the training commands only with --resume (they say "rerun with --resume")."""
+    token = _RERUN.set(how)
+    try:
+        yield
+    finally:
+        _RERUN.reset(token)
+
+
 @contextmanager
 def resumable(what: str, checkpoint: Path):
     """Turn Ctrl-C into Interrupted("...; rerun to resume from epoch N") so the CLI exits 130 and says how to go on.
@@ -149,5 +233,6 @@ def resumable(what: str, checkpoint: Path):
     try:
         yield
     except KeyboardInterrupt:
-        done = int(load_checkpoint(checkpoint, torch.device("cpu"))["epoch"]) if Path(checkpoint).exists() else 0
-        raise Interrupted(f"{what} interrupted; rerun to resume from epoch {done + 1}") from None
+        path = Path(checkpoint)
+        done = int(load_checkpoint(path, torch.device("cpu"), needs=("epoch",))["epoch"]) if path.exists() else 0
+        raise Interrupted(f"{what} interrupted; {_RERUN.get()} to resume from epoch {done + 1}") from None

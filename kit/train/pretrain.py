@@ -1,7 +1,8 @@
 """Pretraining: autoencoder (reconstruction / denoising, optional rotation loss) or SimCLR contrastive.
 
 Writes a model folder (docs/formats.md): model.json, model.pt, checkpoints/epoch_XXX.pt, checkpoints/last.pt
-(everything needed to resume: model, heads, optimizer, scheduler, epoch, metrics) and metrics.csv.
+(everything needed to resume: model, heads, optimizer, scheduler, epoch, metrics, RNG and the options that shaped
+training, so a resume with other options is refused) and metrics.csv.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from kit.train import distributed, objectives
 from kit.train.inference import batched
 from kit.train.options import check_ranges
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
-from kit.train.loop import (autocast, load_checkpoint, pick_device, progress_bar, resumable, rng_state, save_checkpoint,
-                           seed_epoch, set_rng_state, to_tensor)
+from kit.train.loop import (autocast, fingerprint, last_checkpoint, open_state, pick_device, progress_bar,
+                           restore_state, resumable, save_checkpoint, save_state, seed_epoch, to_tensor)
 
 OBJECTIVES = ("reconstruction", "denoising", "simclr")
 
@@ -71,6 +72,12 @@ def pretrain(
     if objective == "simclr" and augment == "none":
         augment = "heavy"  # two identical views teach nothing
 
+    # what shapes training; epochs may grow on a resume (the cosine schedule stretches to the new total)
+    shaping = dict(model=model, model_kwargs=model_kwargs, objective=objective, rotation_beta=rotation_beta,
+                   noise_sigma=noise_sigma, temperature=temperature, augment=augment, augment_backend=augment_backend,
+                   batch_size=batch_size, lr=lr, weight_decay=weight_decay, seed=seed, data=fingerprint(images))
+    ck = open_state(last_checkpoint(out_dir), resume, torch.device("cpu"), "pretrain", shaping,
+                    needs=("model", "heads", "optimizer", "scheduler"))
     torch.manual_seed(seed)
     net = create_model(model, c, h, **model_kwargs)
     if objective != "simclr" and not getattr(net, "is_autoencoder", False):
@@ -97,26 +104,11 @@ def pretrain(
         return 0.5 * (1 + math.cos(math.pi * min(e, epochs) / max(epochs, 1)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, cosine)
-    rows: list[dict] = []
-    start = 0
-    last = out_dir / "checkpoints" / "last.pt"
-    if resume and last.exists():
-        ck = load_checkpoint(last, dev)
-        try:
-            net.load_state_dict(ck["model"])
-            heads.load_state_dict(ck["heads"])
-            opt.load_state_dict(ck["optimizer"])
-            sched.load_state_dict(ck["scheduler"])
-        except (RuntimeError, KeyError, ValueError) as e:
-            raise ConfigError(f"{last}: checkpoint does not fit model {model} with {model_kwargs} and objective "
-                              f"{objective} ({str(e).splitlines()[0][:120]}); resume with the options of the "
-                              "interrupted run, or rerun with --force (kit run) / without --resume to start fresh"
-                              ) from None
-        for group, base in zip(opt.param_groups, sched.base_lrs):  # the saved LR belongs to the old schedule
+    last = last_checkpoint(out_dir)
+    start, rows = restore_state(ck, last, "pretrain", model=net, heads=heads, optimizer=opt, scheduler=sched)
+    if ck is not None:  # the saved LR belongs to the old schedule (epochs may grow on a resume)
+        for group, base in zip(opt.param_groups, sched.base_lrs):
             group["lr"] = base * cosine(sched.last_epoch)
-        start, rows = ck["epoch"], ck["metrics"]
-        if "rng" in ck:  # every epoch reseeds from (seed, epoch); restoring keeps code between epochs exact too
-            set_rng_state(ck["rng"])
     (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     progress = progress and rank == 0
     pipeline = albumentations_pipeline(augment, h, w, c) if backend == "albumentations" else None
@@ -168,8 +160,8 @@ def pretrain(
             if rank != 0:
                 continue
             save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(), epoch=epoch + 1)
-            save_checkpoint(last, model=net.state_dict(), heads=heads.state_dict(), optimizer=opt.state_dict(),
-                            scheduler=sched.state_dict(), epoch=epoch + 1, metrics=rows, rng=rng_state())
+            save_state(last, shaping, epoch=epoch + 1, metrics=rows, model=net.state_dict(), heads=heads.state_dict(),
+                       optimizer=opt.state_dict(), scheduler=sched.state_dict())
             write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     if rank == 0:
         save_model(net.cpu(), out_dir, model, model_kwargs, c, h,

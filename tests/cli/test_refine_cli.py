@@ -32,3 +32,42 @@ def test_refine_cli_trains_a_fresh_network(tmp_path):
              "dsift", "--epochs", "1", "--self-label-epochs", "0")
     assert ok.returncode == 0, ok.stderr
     assert '"fresh": true' in (tmp_path / "out" / "model.json").read_text()
+
+
+def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, monkeypatch, capsys):
+    """Ctrl-C says "rerun with --resume" (a plain rerun starts over); --resume with another -k is exit 2."""
+    import sys
+
+    import pandas as pd
+
+    import kit.refine.train as mod
+    from kit.cli.main import main as kit_main
+
+    comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
+    args = ["refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
+            "dsift", "-k", "10", "--epochs", "3", "--self-label-epochs", "0"]
+
+    def run(*extra):
+        monkeypatch.setattr(sys, "argv", ["kit", *args, *extra])
+        try:
+            kit_main()
+            code = 0
+        except SystemExit as e:
+            code = e.code
+        return code, capsys.readouterr().err
+
+    real = mod.write_csv
+
+    def crash_after_epoch_1(path, df):
+        real(path, df)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_1)
+    code, err = run()
+    assert code == 130 and "refine interrupted; rerun with --resume to resume from epoch 2" in err
+    monkeypatch.setattr(mod, "write_csv", real)
+    code, err = run("--resume", "-k", "5")
+    assert code == 2 and "refine.k=10, now 5" in err and len(err.strip().splitlines()) == 1
+    code, err = run("--resume")
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "out" / "metrics.csv")["epoch"].tolist() == [1, 2, 3]

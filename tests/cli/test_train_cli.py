@@ -94,3 +94,16 @@ def test_errors_exit_2_with_one_line(tmp_path, comps):
     assert not (tmp_path / "m").exists()  # rejected by the option parser, before any work
     res = invoke("extract", tmp_path / "nope", comp, "--out", tmp_path / "f.npz")
     assert isinstance(res.exception, DataError) and "not a model folder" in str(res.exception)
+
+
+def test_finetune_resume_continues_and_refuses_other_options(tmp_path, comps):
+    comp, _ = comps
+    invoke("pretrain", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--epochs", "1", "--device", "cpu")
+    assert invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "2").exit_code == 0
+    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "3", "--lr", "0.1", "--resume")
+    assert isinstance(res.exception, ConfigError) and "finetune.lr=0.003, now 0.1" in str(res.exception)
+    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "3", "--resume")
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2, 3]  # only epoch 3 trained now
+    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "2")  # no --resume: anew
+    assert res.exit_code == 0 and pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2]

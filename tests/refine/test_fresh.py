@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 
-from kit.data import load_source
 from kit.descriptors import dense_sift
 from kit.errors import ConfigError, Interrupted
 from kit.metrics import cluster_accuracy
@@ -14,11 +13,6 @@ from kit.train.inference import batched
 
 FRESH = dict(neighbor_features="dsift", freeze_encoder=False, augment="light", strong_augment="light", head_hidden=0,
              lr=1e-3, encoder_lr=1e-3, lr_schedule="cosine", n_clusters=10, progress=False)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_source({"kind": "digits"})
 
 
 def probs(out):

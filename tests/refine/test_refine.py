@@ -4,27 +4,13 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 
-from kit.data import load_source
 from kit.errors import ConfigError, Interrupted
 from kit.metrics import cluster_accuracy
 from kit.models import load_model
 from kit.refine import refine
 from kit.train.inference import batched
-from kit.train.pretrain import pretrain
 
 FAST = dict(augment="none", strong_augment="none", progress=False)  # frozen encoder on cached features
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_source({"kind": "digits"})
-
-
-@pytest.fixture(scope="module")
-def ae(digits, tmp_path_factory):
-    out = tmp_path_factory.mktemp("ae")
-    return pretrain(digits.images, out, model="mlp_ae", model_kwargs={"latent_dim": 16}, epochs=30, batch_size=128,
-                    lr=2e-3, progress=False)
 
 
 def probs(out):
@@ -44,11 +30,12 @@ def test_refine_beats_kmeans_on_the_same_features(digits, ae, tmp_path):
     assert list(metrics["phase"].unique()) == ["scan", "self-label"]
 
 
-def test_semi_mode_predicts_the_given_labels(digits, ae, tmp_path):
+@pytest.mark.parametrize("mode", ["semi", "auto"])  # auto: scan with the labels in its loss
+def test_labeled_modes_predict_the_given_labels(digits, ae, tmp_path, mode):
     rng = np.random.default_rng(0)
     index = np.concatenate([rng.choice(np.flatnonzero(digits.labels == c), 5, replace=False) for c in range(10)])
     out = refine(ae, digits.images, tmp_path / "s", labeled_index=index, labeled_labels=digits.labels[index],
-                 epochs=40, **FAST)
+                 epochs=40, self_label_epochs=0, mode=mode, **FAST)
     pred = probs(out).argmax(1)
     assert (pred[index] == digits.labels[index]).mean() >= 0.95
     assert (pred == digits.labels).mean() > 0.7  # plain accuracy: outputs are class indices, no mapping
