@@ -47,7 +47,8 @@ class CompetitionType(str, Enum):
     pairs = "pairs"
 
 
-CLUSTER_METHODS = ("agglomerative", "argmax", "ekmeans", "ensemble", "gmm", "kmeans", "spectral")
+CLUSTER_METHODS = ("agglomerative", "argmax", "ekmeans", "ensemble", "gmm", "kmeans", "label_spreading", "logreg",
+                   "scan", "spectral")
 ClusterMethod = Enum("ClusterMethod", {name: name for name in CLUSTER_METHODS}, type=str)
 
 

@@ -19,8 +19,10 @@ def cluster_command(
     embedding: Path = typer.Argument(..., help="embedding.npz / features.npz (ids, features)."),
     method: Optional[ClusterMethod] = typer.Option(None, "--method", "-m", help="Clusterer (default kmeans; "
                                                    "ensembles need --config for their members)."),
-    k: Optional[int] = typer.Option(None, "--k", "-k", min=1, help="Number of clusters (default: the competition's "
-                                    "n_classes, else 10)."),
+    k: Optional[str] = typer.Option(None, "--k", "-k", "--n-clusters", metavar="<int|auto>",
+                                    help="Number of clusters (default: the competition's n_classes, else 10), or "
+                                    "auto: the labeled classes' count, else chosen from the data "
+                                    "(kit.cluster.auto_k)."),
     opt: list[str] = typer.Option([], "--opt", "-O", "--param", help="Clusterer option key=value, repeatable "
                                   "(e.g. -O n_init=20)."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML file whose 'cluster:' section is the spec; "
@@ -52,8 +54,22 @@ def cluster_command(
 
         comp = load_competition(competition)
     if k is not None:
-        spec["n_clusters"] = k
-    create_clusterer({"n_clusters": 10, **spec}, seed=seed)  # a bad spec fails before the embedding is read
+        spec["n_clusters"] = _k_option(k)
+    check = {**spec, "n_clusters": 10} if spec.get("n_clusters", "auto") == "auto" else spec
+    create_clusterer(check, seed=seed)  # a bad spec fails before the embedding is read
     path = cluster_stage(comp, embedding, spec, seed, out.parent, out_name=out.name, mapping=value(mapping),
                          console=console)
     console.print(f"wrote [bold]{escape(str(path))}[/]")
+
+
+def _k_option(k: str) -> int | str:
+    """--k: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
+    if k.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(k)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint="'--k'")
+    return value

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from kit.errors import ConfigError, DataError
+from kit.errors import ConfigError, DataError, KitError
 from kit.io import atomic_path, write_json
 from kit.registry import Registry
 
@@ -49,16 +49,73 @@ def write_model_folder(model: nn.Module, model_dir: str | Path, meta: dict) -> P
 
 
 def load_model(model_dir: str | Path, device: str = "cpu") -> nn.Module:
-    """Rebuild from model.json and load model.pt; a finetuned folder gives encoder + classifier head."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "model.json").exists():
-        raise DataError(f"{model_dir}: not a model folder (no model.json)")
-    meta = json.loads((model_dir / "model.json").read_text())
-    model = create_model(meta["name"], meta["in_channels"], meta["image_size"], **meta["kwargs"])
-    if meta.get("head"):
-        from kit.models.classifier import Classifier
+    """Rebuild from model.json and load model.pt; a finetuned folder gives encoder + classifier head.
 
-        model = Classifier(model, meta["head"]["n_classes"], meta["head"].get("hidden", 0))
-    state = torch.load(model_dir / "model.pt", map_location=device, weights_only=True)
-    model.load_state_dict(state)
+    model.pt loads with ``weights_only=True`` (a copied model folder cannot run code). A malformed model.json, an
+    unsafe, truncated or foreign model.pt, or weights that do not fit the model are one-line DataErrors naming
+    the file."""
+    model_dir = Path(model_dir)
+    meta_path, pt_path = model_dir / "model.json", model_dir / "model.pt"
+    if not meta_path.exists():
+        raise DataError(f"{model_dir}: not a model folder (no model.json)")
+    meta = _model_meta(meta_path)
+    kwargs = dict(meta["kwargs"])
+    if meta["name"].startswith("timm:"):  # model.pt holds the weights: no second read of the file, no download
+        kwargs.pop("weights", None), kwargs.pop("pretrained", None)
+    try:
+        model = create_model(meta["name"], meta["in_channels"], meta["image_size"], **kwargs)
+        if meta.get("head"):
+            from kit.models.classifier import Classifier
+
+            model = Classifier(model, meta["head"]["n_classes"], meta["head"].get("hidden", 0))
+    except (KitError, TypeError, ValueError, RuntimeError) as e:
+        raise DataError(f"{meta_path}: cannot build the model it describes ({_first_line(e)})") from None
+    if not pt_path.exists():
+        raise DataError(f"{model_dir}: no model.pt beside model.json (an unfinished or copied-in-part model folder)")
+    try:
+        state = torch.load(pt_path, map_location=device, weights_only=True)
+    except Exception as e:  # noqa: BLE001  truncated zip, pickle that needs code, not a torch file at all
+        raise DataError(f"{pt_path}: not a usable model state ({_first_line(e)})") from None
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise DataError(f"{pt_path}: not a state dict of tensors")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise DataError(f"{pt_path}: does not fit the model {meta_path.name} describes ({_first_line(e)})") from None
     return model.to(device).eval()
+
+
+def _model_meta(path: Path) -> dict:
+    """model.json, checked: name (str), kwargs (mapping), in_channels / image_size (ints >= 1), optional head
+    ({n_classes: int >= 1, hidden: int >= 0})."""
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DataError(f"{path}: not valid JSON ({_first_line(e)})") from None
+
+    def is_int(v, low: int) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+    if not isinstance(meta, dict):
+        raise DataError(f"{path}: expected a JSON object, got {type(meta).__name__}")
+    missing = [k for k in ("name", "kwargs", "in_channels", "image_size") if k not in meta]
+    if missing:
+        raise DataError(f"{path}: missing keys {', '.join(missing)}")
+    problems = [(k, want) for k, ok, want in (
+        ("name", isinstance(meta["name"], str) and meta["name"], "a model name"),
+        ("kwargs", isinstance(meta["kwargs"], dict), "a mapping"),
+        ("in_channels", is_int(meta["in_channels"], 1), "an integer >= 1"),
+        ("image_size", is_int(meta["image_size"], 1), "an integer >= 1"),
+    ) if not ok]
+    head = meta.get("head")
+    if head and not (isinstance(head, dict) and is_int(head.get("n_classes"), 1)
+                     and is_int(head.get("hidden", 0), 0)):
+        problems.append(("head", "{n_classes: integer >= 1, hidden: integer >= 0}"))
+    if problems:
+        key, want = problems[0]
+        raise DataError(f"{path}: '{key}' must be {want}, got {meta[key]!r}")
+    return meta
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:160]

@@ -72,26 +72,40 @@ def finetune_stage(comp, model_dir: Path, options: dict[str, Any], seed: int, ou
 
     if comp.labeled is None or len(comp.labeled) == 0:
         raise ConfigError(f"finetune needs labeled images, but competition {comp.name!r} has no labeled.csv")
-    return finetune(model_dir, comp.labeled.images, comp.labeled.labels, out_dir, **{"seed": seed, **options})
+    resume = (out_dir / "checkpoints" / "last.pt").exists()  # crash leftovers: continue, lose nothing
+    return finetune(model_dir, comp.labeled.images, comp.labeled.labels, out_dir, resume=resume,
+                    **{"seed": seed, **options})
 
 
 def neighbors_stage(comp, model_dir: Path | str | None, k: int, out_dir: Path, reduce_steps: list | None = None,
-                    seed: int = 0, features: str = "model") -> Path:
+                    seed: int = 0, features: str = "model", device: str = "auto") -> Path:
     """k nearest neighbours of every image in the model's feature space (or a descriptor's, ``features`` pixels or
-    dsift): an input of the refine stage."""
+    dsift): an input of the refine stage. ``device`` (refine.device) encodes the images."""
     from kit.io import write_npz
     from kit.refine import mine_neighbors
 
     return write_npz(out_dir / "neighbors.npz", ids=comp.images.ids.astype(str),
                      indices=mine_neighbors(model_dir, comp.images.images, k, reduce_steps=reduce_steps, seed=seed,
-                                            features=features))
+                                            features=features, device=device))
 
 
 def refine_stage(comp, model_dir: Path | str, neighbors_path: Path | None, options: dict[str, Any], seed: int,
-                 out_dir: Path) -> Path:
+                 out_dir: Path, console=None) -> Path:
+    """``n_clusters: auto``: the labeled classes' count, 2 for binary, else chosen in the neighbour features
+    (kit.cluster.auto_k) and recorded in model.json's "auto_k"; one line says so (on stderr without ``console``)."""
+    from kit.cluster.auto_k import is_auto
     from kit.refine import refine
 
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+
     options = {"seed": seed, **options}
+    auto = None
+    if is_auto(options.get("n_clusters")):
+        options["n_clusters"], auto = _auto_n_clusters(
+            comp, lambda: _refine_features(comp, model_dir, options), seed, console, "refine", len(comp.images.ids))
     if options.get("n_clusters") and comp.labeled is not None and len(comp.labeled) \
             and options["n_clusters"] != comp.n_classes:
         raise ConfigError(f"refine.n_clusters={options['n_clusters']} disagrees with the competition's "
@@ -106,14 +120,49 @@ def refine_stage(comp, model_dir: Path | str, neighbors_path: Path | None, optio
         with np.load(neighbors_path, allow_pickle=False) as z:
             neighbors = z["indices"]
     resume = (out_dir / "checkpoints" / "last.pt").exists()
-    return refine(model_dir, comp.images.images, out_dir, ids=comp.images.ids, neighbors=neighbors,
+    path = refine(model_dir, comp.images.images, out_dir, ids=comp.images.ids, neighbors=neighbors,
                   labeled_index=labeled_index, labeled_labels=labeled_labels, resume=resume, **options)
+    if labeled_labels is not None:
+        with np.load(Path(path) / "probabilities.npz", allow_pickle=False) as z:
+            _report_uncovered(console, comp, z["probabilities"].argmax(1), "refine")
+    if auto is not None:  # model.json says how K was chosen
+        from kit.io import write_json
+
+        meta = read_json(Path(path) / "model.json")
+        write_json(Path(path) / "model.json", {**meta, "auto_k": auto})
+    return path
+
+
+def _refine_features(comp, model_dir: Path | str, options: dict[str, Any]) -> np.ndarray:
+    """What refine mines neighbours in (a descriptor, or the model's features), for a seeded sample of the images
+    (enough for choose_k's subsamples)."""
+    from kit.cluster.auto_k import MAX_ROWS, N_REPEATS
+    from kit.reduce.subsample import subsample_index
+    from kit.refine.neighbors import describe
+
+    images = comp.images.images[subsample_index(len(comp.images.ids), MAX_ROWS * N_REPEATS, options["seed"])]
+    features = options.get("neighbor_features", "model")
+    if features != "model":
+        return describe(features, images)
+    from kit.refine.model import is_fresh
+
+    if is_fresh(model_dir):
+        raise ConfigError(f"refine.n_clusters auto is chosen in the neighbour features, and a fresh {model_dir}'s "
+                          "own are random: set refine.neighbor_features: dsift (or pixels)")
+    from kit.models import load_model
+    from kit.refine.model import checked_model_dir, encoder_of
+    from kit.train.inference import batched
+    from kit.train.loop import pick_device
+
+    dev = pick_device(options.get("device", "auto"))
+    encoder = encoder_of(load_model(checked_model_dir(model_dir), device="cpu")).to(dev).eval()
+    return batched(encoder.encode, images, dev)
 
 
 def extract_stage(comp, model: str | Path, options: dict[str, Any], out_dir: Path) -> Path:
     from kit.train.extract import extract_features
 
-    kwargs = {k: v for k, v in options.items() if k in ("kind", "batch_size")}
+    kwargs = {k: v for k, v in options.items() if k != "model"}
     return extract_features(str(model), comp.images, out_dir / "features.npz", **kwargs)
 
 
@@ -150,31 +199,60 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     competition's labeled images when there are any. ``comp`` None: no competition, k defaults to 10, no labels."""
     import time
 
-    from kit.cluster import cluster
+    from kit.cluster import fit_clusterer
+    from kit.cluster.auto_k import is_auto
     from kit.cluster.label_mapping import apply_mapping, map_clusters_to_labels
 
     ids, X = load_features(embedding_path)
     spec = dict(spec)
+    auto = None
+    if is_auto(spec.get("n_clusters")):  # the labeled classes' count, 2 for binary, else chosen in X
+        if spec.get("method") == "argmax":  # class logits: one cluster per column, nothing to choose
+            spec["n_clusters"] = X.shape[1]
+            _say(console, f"cluster: n_clusters auto: {X.shape[1]} (argmax: one cluster per column of the logits)")
+        else:
+            spec["n_clusters"], auto = _auto_n_clusters(comp, lambda: X, seed, console, "cluster", len(X))
     spec.setdefault("n_clusters", 10 if comp is None else default_n_clusters(comp))
-    _say(console, f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}")
+    has_labels = comp is not None and comp.labeled is not None and len(comp.labeled) > 0
+    y = None
+    if has_labels:  # -1 = unknown; methods that learn from labels use the rest, the others ignore y
+        index = labeled_positions(ids, comp, embedding_path)
+        y = np.full(len(ids), -1, dtype=np.int64)
+        y[index] = comp.labeled.labels
+    _say(console, f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}"
+                  + (f", {int((y >= 0).sum())} labeled" if y is not None else ""))
     t0 = time.perf_counter()
-    clusters = cluster(X, spec, seed=seed)
+    est = fit_clusterer(X, spec, seed=seed, y=y)
+    clusters = np.asarray(est.labels_, dtype=np.int64)
     _, sizes = np.unique(clusters, return_counts=True)
     _say(console, f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) "
                   f"in {time.perf_counter() - t0:.1f}s")
-    labels = probabilities = None
+    labels = None
+    probabilities = getattr(est, "probabilities_", None)  # kept for pairs: P(same class) = <p_a, p_b>
     if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
         labels = clusters
         e = np.exp(X - X.max(1, keepdims=True))
-        probabilities = e / e.sum(1, keepdims=True)  # kept for pairs: P(same class) = <p_a, p_b>
-    elif comp is not None and comp.labeled is not None and len(comp.labeled):
-        index = labeled_positions(ids, comp, embedding_path)
+        probabilities = e / e.sum(1, keepdims=True)
+    elif getattr(est, "labels_are_classes_", False):  # the method learned from the labels: ids are classes
+        labels = clusters
+    elif has_labels:
         mapped = map_clusters_to_labels(clusters, index, comp.labeled.labels, int(comp.n_classes), method=mapping)
         labels = apply_mapping(clusters, mapped)
         agree = float((labels[index] == comp.labeled.labels).mean())
         _say(console, f"cluster: mapped clusters to classes with {len(index)} labeled images "
                       f"({agree:.1%} of them agree)")
-    return save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities)
+    if has_labels and labels is not None:
+        _report_uncovered(console, comp, labels, "cluster")
+    path = save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities)
+    if auto is not None:  # clusters.npz says how K was chosen
+        from kit.io import write_npz
+
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {key: z[key] for key in z.files}
+        write_npz(path, **arrays, auto_k=np.int64(auto["n_clusters"]), auto_k_source=np.str_(auto["source"]),
+                  **({"auto_k_candidates": np.asarray(auto["k"], np.int64),
+                      "auto_k_scores": np.asarray(auto["score"], np.float64)} if "k" in auto else {}))
+    return path
 
 
 def _say(console, msg: str) -> None:
@@ -195,6 +273,43 @@ def labeled_positions(ids: np.ndarray, comp, where: Path | str) -> np.ndarray:
 
 def default_n_clusters(comp) -> int:
     return 2 if comp.type == "binary" else int(comp.n_classes)
+
+
+def known_n_clusters(comp) -> tuple[int, str, str] | None:
+    """(K, source, why) that ``n_clusters: auto`` takes from the competition itself: the labeled classes' count when
+    it has labeled images, 2 for binary (its answer is one of two groups); None when only the data can tell."""
+    if comp is None:
+        return None
+    if comp.type == "binary":
+        return 2, "binary", "a binary competition's two groups"
+    if comp.labeled is not None and len(comp.labeled):
+        return int(comp.n_classes), "labels", f"the competition's {int(comp.n_classes)} labeled classes"
+    return None
+
+
+def _auto_n_clusters(comp, features, seed: int, console, where: str, n_total: int) -> tuple[int, dict[str, Any]]:
+    """K for ``n_clusters: auto`` and its record; ``features()`` gives the rows to choose in (called only when the
+    competition does not tell K). One line on ``console``."""
+    from kit.cluster.auto_k import PIPELINE_K_MIN, choose_k, describe_choice, record
+
+    known = known_n_clusters(comp)
+    if known is not None:
+        k, source, why = known
+        _say(console, f"{where}: n_clusters auto: {k} ({why})")
+        return k, {"n_clusters": k, "source": source}
+    k, table = choose_k(features(), k_min=PIPELINE_K_MIN, seed=seed)
+    _say(console, f"{where}: n_clusters auto: {describe_choice(k, table, n_total)}")
+    return k, record(k, table, "data")
+
+
+def _report_uncovered(console, comp, predicted: np.ndarray, where: str) -> None:
+    """One line naming the labeled classes that no image is predicted as (no cluster maps to them)."""
+    missing = np.setdiff1d(np.unique(comp.labeled.labels), np.asarray(predicted)).tolist()
+    if missing:
+        names = getattr(comp, "class_names", None) or []
+        shown = ", ".join(f"{c} ({names[c]})" if c < len(names) else str(c) for c in missing)
+        _say(console, f"{where}: {len(missing)} labeled class{'es' if len(missing) > 1 else ''} covered by no "
+                      f"cluster after mapping: {shown}")
 
 
 def submit_stage(comp, clusters_path: Path, out_dir: Path, metadata: dict[str, Any],

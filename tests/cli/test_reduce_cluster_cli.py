@@ -137,3 +137,57 @@ def test_labeled_image_without_an_embedding_row_is_a_data_error(tmp_path, digits
     r = invoke(["cluster", feats, "--competition", tmp_path, "--mapping", "hungarian", "-o", tmp_path / "c.npz"])
     assert isinstance(r.exception, DataError) and "labeled image 'not_there'" in str(r.exception)
     assert not (tmp_path / "c.npz").exists()
+
+
+def _bad_features(tmp_path, kind):
+    """Feature files a new user can produce with np.savez, each refused by every command that reads them."""
+    rng = np.random.default_rng(0)
+    ids = np.array([f"img_{i}" for i in range(40)])
+    X = rng.normal(size=(40, 5)).astype(np.float32)
+    arrays = {"one_d": dict(ids=ids, features=X[:, 0]),
+              "three_ids": dict(ids=ids[:3], features=X),
+              "huge": dict(ids=ids, features=X * np.float32(1e30))}[kind]
+    path = tmp_path / f"{kind}.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+BAD_FILES = [("one_d", r"'features' must be a non-empty \(N, D\) array, got shape \(40,\)"),
+             ("three_ids", r"3 ids for 40 feature rows"),
+             ("huge", r"'features' holds \|x\| up to .*e\+30, above 1e\+15.*scale the features down")]
+COMMANDS = {"reduce-pca": ["reduce", "--step", "pca:n_components=2"],
+            "reduce-tsne": ["reduce", "--step", "tsne:perplexity=5"],
+            "cluster-kmeans": ["cluster", "--method", "kmeans", "--k", "3"],
+            "cluster-gmm": ["cluster", "--method", "gmm", "--k", "3"]}
+# huge x t-SNE runs in a subprocess below: without the guard it would take the test session down with it
+CASES = [pytest.param(kind, match, command, id=f"{kind}-{name}") for kind, match in BAD_FILES
+         for name, command in COMMANDS.items() if (kind, name) != ("huge", "reduce-tsne")]
+
+
+@pytest.mark.parametrize("kind,match,command", CASES)
+def test_bad_feature_files_are_one_line_errors_naming_the_file(tmp_path, kind, match, command):
+    import re
+
+    path = _bad_features(tmp_path, kind)
+    out = tmp_path / "out.npz"
+    r = invoke([command[0], path, *command[1:], "--out", out])
+    assert isinstance(r.exception, DataError), r.output
+    message = str(r.exception)
+    assert message.startswith(f"{path}: ") and "\n" not in message and re.search(match, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nothing written, not even a temp file
+
+
+def test_tsne_on_huge_features_exits_2_instead_of_crashing(tmp_path):
+    """openTSNE segfaults (signal 11) on features around 1e30: the real CLI must refuse them in one line."""
+    import os
+    import subprocess
+
+    path = _bad_features(tmp_path, "huge")
+    out = tmp_path / "emb.npz"
+    p = subprocess.run([sys.executable, "-m", "kit", "reduce", str(path), "--step", "tsne:perplexity=5",
+                        "--out", str(out)], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1", "COLUMNS": "400"})
+    assert p.returncode == 2, p.stderr[-2000:]
+    errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(path) in errors[0] and "Traceback" not in p.stderr
+    assert not out.exists()

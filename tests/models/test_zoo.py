@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 from kit.models import create_model, list_models, load_model, save_model
 
 NAMES = [n for n in list_models() if not n.startswith("timm:")] + ["timm:resnet18"]
@@ -52,3 +52,82 @@ def test_save_load_roundtrip(tmp_path):
     loaded = load_model(tmp_path / "m")
     x = torch.rand(2, 1, 28, 28)
     assert torch.equal(model.encode(x), loaded.encode(x))
+
+
+class _RunsCode:
+    """Pickles as a call to os.mkdir(marker): loading it without weights_only would create the marker folder."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.fixture
+def model_folder(tmp_path):
+    model = create_model("mlp_ae", 1, 8, latent_dim=3)
+    return save_model(model, tmp_path / "m", "mlp_ae", {"latent_dim": 3}, 1, 8)
+
+
+@pytest.mark.parametrize("text,match", [
+    ("{not json", r"not valid JSON"),
+    ("[1, 2]", r"expected a JSON object, got list"),
+    ('{"name": "mlp_ae", "kwargs": {}}', r"missing keys in_channels, image_size"),
+    ('{"name": "mlp_ae", "kwargs": [], "in_channels": 1, "image_size": 8}', r"'kwargs' must be a mapping, got \[\]"),
+    ('{"name": 3, "kwargs": {}, "in_channels": 1, "image_size": 8}', r"'name' must be a model name, got 3"),
+    ('{"name": "mlp_ae", "kwargs": {}, "in_channels": "1", "image_size": 8}', r"'in_channels' must be an integer"),
+    ('{"name": "mlp_ae", "kwargs": {}, "in_channels": 1, "image_size": true}', r"'image_size' must be an integer"),
+    ('{"name": "mlp_ae", "kwargs": {}, "in_channels": 1, "image_size": 8, "head": {"n_classes": "ten"}}',
+     r"'head' must be \{n_classes"),
+    ('{"name": "conv_ae9", "kwargs": {}, "in_channels": 1, "image_size": 8}',
+     r"cannot build.*unknown model 'conv_ae9'"),
+    ('{"name": "mlp_ae", "kwargs": {"latentdim": 3}, "in_channels": 1, "image_size": 8}', r"cannot build.*latentdim"),
+])
+def test_garbage_model_json_is_one_line_naming_the_file(model_folder, text, match):
+    (model_folder / "model.json").write_text(text)
+    with pytest.raises(DataError, match=match) as e:
+        load_model(model_folder)
+    assert str(e.value).startswith(f"{model_folder / 'model.json'}: ") and "\n" not in str(e.value)
+
+
+def test_model_pt_that_needs_code_is_refused_without_running_it(model_folder, tmp_path):
+    marker = tmp_path / "pwned"
+    torch.save({"encoder.0.weight": _RunsCode(marker)}, model_folder / "model.pt")
+    with pytest.raises(DataError, match=r"model\.pt: not a usable model state") as e:
+        load_model(model_folder)
+    assert "\n" not in str(e.value) and not marker.exists()
+
+
+def test_truncated_missing_or_foreign_model_pt_is_one_line(model_folder):
+    pt = model_folder / "model.pt"
+    good = pt.read_bytes()
+    pt.write_bytes(good[:100])
+    with pytest.raises(DataError, match=r"model\.pt: not a usable model state"):
+        load_model(model_folder)
+    torch.save({"w": torch.zeros(2)}, pt)
+    with pytest.raises(DataError, match=r"model\.pt: does not fit the model model\.json describes") as e:
+        load_model(model_folder)
+    assert "\n" not in str(e.value)
+    torch.save([torch.zeros(2)], pt)
+    with pytest.raises(DataError, match=r"model\.pt: not a state dict of tensors"):
+        load_model(model_folder)
+    pt.unlink()
+    with pytest.raises(DataError, match=r"no model\.pt beside model\.json"):
+        load_model(model_folder)
+    pt.write_bytes(good)
+    assert load_model(model_folder).encode(torch.rand(2, 1, 8, 8)).shape == (2, 3)
+
+
+def test_timm_weights_file_that_needs_code_is_refused_without_running_it(tmp_path):
+    from kit.models.weights import read_state_dict
+
+    marker = tmp_path / "pwned"
+    torch.save({"state_dict": {"conv.weight": _RunsCode(marker)}}, tmp_path / "w.pth")
+    with pytest.raises(DataError, match=r"w\.pth: not a usable weights file") as e:
+        read_state_dict(tmp_path / "w.pth")
+    assert "\n" not in str(e.value) and not marker.exists()
+    torch.save({"state_dict": {"conv.weight": torch.ones(1)}}, tmp_path / "ok.pth")
+    assert torch.equal(read_state_dict(tmp_path / "ok.pth")["conv.weight"], torch.ones(1))

@@ -1,0 +1,133 @@
+"""SCAN on fixed features: refine's clustering heads trained on a frozen backbone's features, as a clusterer.
+
+A pretrained backbone's features are extracted once (a cached stage); training only the heads on them takes
+seconds on a CPU, so the expensive part never reruns when a clustering option changes. Each row must agree with a
+random one of its ``k`` nearest neighbours (cosine), with SCAN's entropy term keeping every cluster in use; several
+heads train at once and the one with the lowest loss is kept. ``self_label_epochs`` then sharpen the kept head on
+its own confident predictions (class-balanced). Given labels (``fit(X, y)`` with -1 for unlabeled rows, sklearn's
+semi-supervised convention), the labeled rows add a cross-entropy term, so head outputs are class indices
+(``labels_are_classes_``) and the labels shape the clusters instead of only naming them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kit.cluster.base import Clusterer
+from kit.errors import DataError
+from kit.registry import require
+
+
+class SCANClusterer(Clusterer):
+    name = "scan"
+
+    def __init__(self, n_clusters: int = 10, k: int = 20, epochs: int = 60, self_label_epochs: int = 0,
+                 n_heads: int = 5, entropy_weight: float = 2.0, confidence: float = 0.99, labeled_weight: float = 1.0,
+                 lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 256, random_state: int = 0) -> None:
+        self.n_clusters = n_clusters
+        self.k = k
+        self.epochs = epochs
+        self.self_label_epochs = self_label_epochs
+        self.n_heads = n_heads
+        self.entropy_weight = entropy_weight
+        self.confidence = confidence
+        self.labeled_weight = labeled_weight
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        w = "cluster.scan"
+        require(self.n_clusters >= 2, f"{w}.n_clusters", f"must be >= 2, got {self.n_clusters}")
+        require(self.k >= 1, f"{w}.k", f"must be >= 1, got {self.k}")
+        require(self.epochs >= 1, f"{w}.epochs", f"must be >= 1, got {self.epochs}")
+        require(self.self_label_epochs >= 0, f"{w}.self_label_epochs", f"must be >= 0, got {self.self_label_epochs}")
+        require(self.n_heads >= 1, f"{w}.n_heads", f"must be >= 1, got {self.n_heads}")
+        require(self.entropy_weight >= 0, f"{w}.entropy_weight", f"must be >= 0, got {self.entropy_weight}")
+        require(0 < self.confidence < 1, f"{w}.confidence", f"must be in (0, 1), got {self.confidence}")
+        require(self.labeled_weight >= 0, f"{w}.labeled_weight", f"must be >= 0, got {self.labeled_weight}")
+        require(self.lr > 0, f"{w}.lr", f"must be > 0, got {self.lr}")
+        require(self.weight_decay >= 0, f"{w}.weight_decay", f"must be >= 0, got {self.weight_decay}")
+        require(self.batch_size >= 2, f"{w}.batch_size", f"must be >= 2, got {self.batch_size}")
+
+    def fit(self, X, y=None):
+        from kit.neighbors import knn
+        from kit.refine.heads import ClusterHeads
+        from kit.refine.losses import scan_loss, self_label_loss
+
+        self._check_params()
+        X = self._data(X, np.float32)
+        n = len(X)
+        require(self.k < n, "cluster.scan.k", f"must be smaller than the number of rows ({n}), got {self.k}")
+        labeled, targets = _labeled(y, n, self.n_clusters)
+        self.n_features_ = X.shape[1]
+        self.neighbors_ = knn(X, self.k, metric="cosine", seed=self.random_state)[0]
+        Z = torch.from_numpy(X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12))
+        gen = torch.Generator().manual_seed(int(self.random_state))
+        torch.manual_seed(int(self.random_state))
+        heads = ClusterHeads(X.shape[1], self.n_clusters, self.n_heads, 0)
+        opt = torch.optim.Adam(heads.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        bs = min(self.batch_size, n)
+        sums = np.zeros(self.n_heads)
+        for epoch in range(self.epochs + self.self_label_epochs):
+            order = torch.randperm(n, generator=gen)
+            scan = epoch < self.epochs
+            sums[:] = 0
+            for i in range(0, n - (1 if n % bs == 1 else 0), bs):  # never a batch of one (BatchNorm)
+                a = order[i:i + bs]
+                if scan:
+                    pick = torch.randint(0, self.k, (len(a),), generator=gen)
+                    nb = torch.from_numpy(self.neighbors_[a.numpy(), pick.numpy()])
+                    outs = [scan_loss(la, ln, self.entropy_weight) for la, ln in zip(heads(Z[a]), heads(Z[nb]))]
+                    losses = [o[0] for o in outs]
+                else:
+                    head = heads.heads[self.head_]
+                    logits = head(Z[a])
+                    losses = [self_label_loss(logits.detach(), logits, self.confidence, self.n_clusters)[0]]
+                if labeled is not None:  # labels shape every head (and the kept one while self-labelling)
+                    pick = labeled[torch.randint(0, len(labeled), (min(bs, len(labeled)),), generator=gen).numpy()]
+                    x, t = Z[pick], torch.from_numpy(targets[pick])
+                    hs = heads.heads if scan else [heads.heads[self.head_]]
+                    losses = [loss + self.labeled_weight * F.cross_entropy(h(x), t) for loss, h in zip(losses, hs)]
+                total = sum(losses)
+                opt.zero_grad(set_to_none=True)
+                total.backward()
+                opt.step()
+                if scan:
+                    sums += [float(v.detach()) for v in losses]
+            if scan and epoch == self.epochs - 1:
+                self.head_ = int(np.argmin(sums))  # SCAN keeps the head with the lowest loss
+        heads.eval()
+        self.head_module_ = heads.heads[self.head_]
+        self.labels_are_classes_ = labeled is not None
+        self.probabilities_ = self._proba(Z)
+        self.labels_ = self.probabilities_.argmax(1).astype(np.int64)
+        return self
+
+    @torch.no_grad()
+    def _proba(self, Z: torch.Tensor) -> np.ndarray:
+        return torch.cat([F.softmax(self.head_module_(Z[i:i + 4096]), 1) for i in range(0, len(Z), 4096)]).numpy()
+
+    def predict_proba(self, X) -> np.ndarray:
+        X = self._new_data(X, np.float32)
+        return self._proba(torch.from_numpy(X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)))
+
+    def predict(self, X) -> np.ndarray:
+        return self.predict_proba(X).argmax(1).astype(np.int64)
+
+
+def _labeled(y, n: int, n_classes: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(rows with a label, class of every row) from y with -1 for unlabeled rows; (None, None) without labels."""
+    if y is None:
+        return None, None
+    y = np.asarray(y, dtype=np.int64).ravel()
+    if len(y) != n:
+        raise DataError(f"cluster: {len(y)} labels for {n} rows")
+    rows = np.flatnonzero(y >= 0)
+    if not len(rows):
+        return None, None
+    if y.max() >= n_classes:
+        raise DataError(f"cluster: label {y.max()} needs n_clusters > {y.max()}, got n_clusters={n_classes}")
+    return rows, np.where(y >= 0, y, 0)
