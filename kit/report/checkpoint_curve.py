@@ -75,7 +75,9 @@ def pipeline_specs(ctx) -> tuple[list[dict], int, dict, int]:
     if reduce_cfg is None:
         raise Skip("no reduce stage config (reduce stage.json) in this run")
     # the runner records {"seed": seed, **spec}; cluster_stage got the spec and the seed separately
-    spec = dict(cluster_cfg)
+    from kit.config import clusterer_spec
+
+    spec = clusterer_spec(cluster_cfg)  # without the run's keys (cluster.mapping): the clusterer would reject them
     cluster_seed = int(spec.pop("seed", 0))
     if spec.get("method") == "argmax":
         raise Skip("the run clusters a finetuned head's class logits (argmax); pretrain checkpoints have no logits")

@@ -149,10 +149,11 @@ def leaderboard(ctx: RunContext, path: Path, leaderboards) -> str:
     paths = [Path(p) for p in leaderboards] or [p for p in [default_leaderboard(ctx.run_dir)] if p is not None]
     if not paths:
         raise Skip("no leaderboard CSV given and no submissions/leaderboard.csv found")
-    df = leaderboard_history(paths)
+    competition = getattr(ctx.comp, "name", None)  # one competition per chart
+    df = leaderboard_history(paths, competition)
     if df.empty:
         raise Skip(f"no timed public scores in {', '.join(map(str, paths))}")
-    return history_figure(df, path, [str(p) for p in paths])
+    return history_figure(df, path, [str(p) for p in paths], competition)
 
 
 # ---- the model --------------------------------------------------------------------------------------------------

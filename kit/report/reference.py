@@ -24,9 +24,19 @@ class Reference:
 
 
 def public_solution(path) -> pd.DataFrame:
-    """id,label of the solution's Public rows only."""
-    sol = pd.read_csv(path, dtype={"id": str})
+    """id,label of the solution's Public rows only (an imported answer key keeps its own header and label names)."""
+    from kit.competition.scoring import read_solution
+
+    sol = read_solution(path)
     return sol.loc[sol["Usage"] == "Public", ["id", "label"]]
+
+
+def _class_indices(labels: pd.Series, comp) -> np.ndarray:
+    """Answer-key labels as class indices: names through the competition's label names (-1 for an unknown name)."""
+    if pd.api.types.is_integer_dtype(labels):
+        return labels.to_numpy(np.int64)
+    index = {name: i for i, name in enumerate(comp.label_names or sorted(set(labels)))}
+    return np.array([index.get(v, -1) for v in labels], dtype=np.int64)
 
 
 def reference_labels(comp) -> Reference | None:
@@ -35,7 +45,7 @@ def reference_labels(comp) -> Reference | None:
         return None
     if comp.type != "pairs" and comp.solution_path.exists():
         pub = public_solution(comp.solution_path)
-        return Reference(pub["id"].to_numpy().astype(str), pub["label"].to_numpy().astype(np.int64),
+        return Reference(pub["id"].to_numpy().astype(str), _class_indices(pub["label"], comp),
                          "the public rows of hidden/solution.csv")
     if comp.labeled is not None and len(comp.labeled):
         return Reference(comp.labeled.ids.astype(str), np.asarray(comp.labeled.labels, dtype=np.int64), "labeled.csv")
