@@ -51,3 +51,9 @@ def checked_model_dir(folder: str | Path) -> Path:
 def encoder_of(net):
     """The encoder of a pretrained model, or of a finetuned one (its head is replaced)."""
     return net.encoder if isinstance(net, Classifier) else net
+
+
+def place(encoder: torch.nn.Module, dev: torch.device) -> torch.nn.Module:
+    """``encoder`` on ``dev`` in channels_last: on CUDA as pretrain trains it (bf16 convolutions run fastest so),
+    and on the CPU too, where oneDNN's NHWC convolutions take about half the time of NCHW ones (bench: profile)."""
+    return encoder.to(dev).to(memory_format=torch.channels_last)

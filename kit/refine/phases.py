@@ -2,6 +2,11 @@
 
 Every random draw comes from the epoch's generator in a fixed order (order, neighbour picks, views, labeled
 picks), so an epoch is a function of (state, seed, epoch) and a resumed run replays the uninterrupted one.
+Those draws stay on the CPU generator on every device: their values index host arrays (images, neighbours, labels).
+
+Images go to the encoder in channels_last on every device (oneDNN's NHWC convolutions are the faster ones on the
+CPU too). On CUDA the forward passes also run under bf16 autocast (as pretrain does), host batches go through pinned
+memory with non-blocking copies, and the loss sums stay on the GPU until the epoch's end (one host read per epoch).
 """
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ import torch.nn.functional as F
 from kit.refine.heads import ClusterHeads
 from kit.refine.losses import fixmatch_loss, scan_loss, self_label_loss
 from kit.train.augment import tensor_augment
-from kit.train.loop import to_tensor
+from kit.train.loop import autocast
+from kit.train.pretrain import batch_to
 
 LABELED_BATCH = 64  # labeled images per step (drawn with replacement: there may be fewer than a batch)
 
@@ -73,10 +79,12 @@ class Training:
     def embed(self, idx: np.ndarray, preset: str, gen: torch.Generator) -> torch.Tensor:
         """Latents of the images ``idx`` under a view ``preset`` (cached features when nothing varies)."""
         if self.feats is not None:
-            return self.feats[torch.from_numpy(idx).to(self.dev)]
-        x = to_tensor(self.images[idx], self.dev)
+            return self.feats[host_to(idx, self.dev)]
+        x = batch_to(self.images[idx], self.dev)
         if preset != "none":
             x = tensor_augment(x, preset, gen)
+        if x.dim() == 4:  # the encoder is channels_last (kit.refine.model.place)
+            x = x.contiguous(memory_format=torch.channels_last)
         if self.freeze_encoder:
             with torch.no_grad():
                 return self.encoder.encode(x)
@@ -85,7 +93,7 @@ class Training:
     def labeled_losses(self, heads, gen: torch.Generator) -> list[torch.Tensor]:
         """Cross-entropy of each head on one batch of labeled images (weak view): outputs become class indices."""
         pick = torch.randint(0, len(self.labeled_index), (min(self.batch_size, LABELED_BATCH),), generator=gen).numpy()
-        target = torch.from_numpy(self.labeled_labels[pick]).to(self.dev)
+        target = host_to(self.labeled_labels[pick], self.dev)
         z = self.embed(self.labeled_index[pick], self.augment, gen)
         return [F.cross_entropy(head(z).float(), target) for head in heads]
 
@@ -95,66 +103,108 @@ class Training:
         self.opt.step()
 
 
+def host_to(a: np.ndarray, dev: torch.device) -> torch.Tensor:
+    """A host array on ``dev``: through pinned memory with a non-blocking copy on CUDA, a plain ``.to`` elsewhere."""
+    t = torch.from_numpy(np.ascontiguousarray(a))
+    return t.pin_memory().to(dev, non_blocking=True) if dev.type == "cuda" else t.to(dev)
+
+
 def new_stats(n_heads: int) -> dict:
     """Per-epoch sums: each head's loss, SCAN's terms (kept head), pseudo-labels used, labeled loss, steps."""
     return {"head_loss": np.zeros(n_heads), "consistency": 0.0, "entropy": 0.0, "confident": 0, "labeled_loss": 0.0,
             "steps": 0}
 
 
+class EpochSums:
+    """An epoch's sums (``new_stats``' keys) with the loss terms kept as float64 tensors where the losses are (the
+    GPU on CUDA: no host sync per step) and read to the host once, by ``stats``.
+
+    Each float32 loss is widened to float64 and added in step order, exactly what ``float(loss)`` per step summed
+    in Python floats did, so the values (metrics.csv, the kept head) are the same to the bit.
+    """
+
+    TERMS = ("consistency", "entropy", "labeled_loss")
+
+    def __init__(self, n_heads: int, dev: torch.device) -> None:
+        where = dev if dev.type == "cuda" else torch.device("cpu")
+        self.head_loss = torch.zeros(n_heads, dtype=torch.float64, device=where)
+        self.terms = torch.zeros(len(self.TERMS), dtype=torch.float64, device=where)
+        self.confident, self.steps = 0, 0
+
+    def add(self, term: str, value: torch.Tensor) -> None:
+        self.terms[self.TERMS.index(term)] += value.detach().to(self.terms.device, torch.float64)
+
+    def add_heads(self, losses: list[torch.Tensor]) -> None:
+        """Every head's loss of the step."""
+        self.head_loss += torch.stack([loss.detach() for loss in losses]).to(self.head_loss.device, torch.float64)
+
+    def add_head(self, head: int, loss: torch.Tensor) -> None:
+        self.head_loss[head] += loss.detach().to(self.head_loss.device, torch.float64)
+
+    def stats(self) -> dict:
+        """The epoch's sums as ``new_stats`` holds them (numpy head losses, Python floats): one host read."""
+        terms = self.terms.tolist()
+        return {"head_loss": self.head_loss.cpu().numpy(), **dict(zip(self.TERMS, terms)),
+                "confident": self.confident, "steps": self.steps}
+
+
 def scan_epoch(t: Training, order: np.ndarray, epoch: int, gen: torch.Generator, best: int) -> dict:
     """SCAN: every head makes each image agree with a random one of its neighbours (+ the labeled loss)."""
-    stats = new_stats(len(t.heads.heads))
+    sums = EpochSums(len(t.heads.heads), t.dev)
     for a in t.batches(order, epoch):
         pick = torch.randint(0, t.neighbors.shape[1], (len(a),), generator=gen).numpy()
-        za, zn = t.embed(np.concatenate([a, t.neighbors[a, pick]]), t.augment, gen).split(len(a))
-        out = [scan_loss(la, ln, t.entropy_weight) for la, ln in zip(t.heads(za), t.heads(zn))]
-        losses = [o[0] for o in out]
-        if t.labeled_index is not None:
-            sup = t.labeled_losses(t.heads.heads, gen)
-            losses = [loss + t.labeled_weight * s for loss, s in zip(losses, sup)]
-            stats["labeled_loss"] += float(sup[best].detach())
+        with autocast(t.dev):
+            za, zn = t.embed(np.concatenate([a, t.neighbors[a, pick]]), t.augment, gen).split(len(a))
+            out = [scan_loss(la, ln, t.entropy_weight) for la, ln in zip(t.heads(za), t.heads(zn))]
+            losses = [o[0] for o in out]
+            if t.labeled_index is not None:
+                sup = t.labeled_losses(t.heads.heads, gen)
+                losses = [loss + t.labeled_weight * s for loss, s in zip(losses, sup)]
+                sums.add("labeled_loss", sup[best])
         t.step(sum(losses))
-        stats["head_loss"] += [float(loss.detach()) for loss in losses]
-        stats["consistency"] += float(out[best][1].detach())
-        stats["entropy"] += float(out[best][2].detach())
-        stats["steps"] += 1
-    return stats
+        sums.add_heads(losses)
+        sums.add("consistency", out[best][1])
+        sums.add("entropy", out[best][2])
+        sums.steps += 1
+    return sums.stats()
 
 
 def self_label_epoch(t: Training, order: np.ndarray, epoch: int, gen: torch.Generator, best: int) -> dict:
     """The kept head learns its own confident weak-view predictions on the strong view, class-balanced
     (+ the labeled loss)."""
-    stats = new_stats(len(t.heads.heads))
+    sums = EpochSums(len(t.heads.heads), t.dev)
     head = t.heads.heads[best]
     for a in t.batches(order, epoch):
-        weak, strong = _views(t, head, a, gen)
-        loss, used = self_label_loss(weak, strong, t.confidence, t.n_clusters)
-        if t.labeled_index is not None:
-            sup = t.labeled_losses([head], gen)[0]
-            loss = loss + t.labeled_weight * sup
-            stats["labeled_loss"] += float(sup.detach())
+        with autocast(t.dev):
+            weak, strong = _views(t, head, a, gen)
+            loss, used = self_label_loss(weak, strong, t.confidence, t.n_clusters)
+            if t.labeled_index is not None:
+                sup = t.labeled_losses([head], gen)[0]
+                loss = loss + t.labeled_weight * sup
+                sums.add("labeled_loss", sup)
         t.step(loss)
-        stats["head_loss"][best] += float(loss.detach())
-        stats["confident"] += used
-        stats["steps"] += 1
-    return stats
+        sums.add_head(best, loss)
+        sums.confident += used
+        sums.steps += 1
+    return sums.stats()
 
 
 def semi_epoch(t: Training, order: np.ndarray, epoch: int, gen: torch.Generator, best: int) -> dict:
     """FixMatch: cross-entropy on labeled images + the strong view learns confident weak-view predictions."""
-    stats = new_stats(len(t.heads.heads))
+    sums = EpochSums(len(t.heads.heads), t.dev)
     head = t.heads.heads[best]
     for a in t.batches(order, epoch):
-        weak, strong = _views(t, head, a, gen)
-        loss, used = fixmatch_loss(weak, strong, t.fixmatch_threshold)
-        sup = t.labeled_losses([head], gen)[0]
-        loss = loss + t.labeled_weight * sup
-        stats["labeled_loss"] += float(sup.detach())
+        with autocast(t.dev):
+            weak, strong = _views(t, head, a, gen)
+            loss, used = fixmatch_loss(weak, strong, t.fixmatch_threshold)
+            sup = t.labeled_losses([head], gen)[0]
+            loss = loss + t.labeled_weight * sup
+        sums.add("labeled_loss", sup)
         t.step(loss)
-        stats["head_loss"][best] += float(loss.detach())
-        stats["confident"] += used
-        stats["steps"] += 1
-    return stats
+        sums.add_head(best, loss)
+        sums.confident += used
+        sums.steps += 1
+    return sums.stats()
 
 
 def _views(t: Training, head, a: np.ndarray, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -15,6 +15,10 @@ kind: logits`` + ``cluster: {method: argmax}`` make the submission; probabilitie
 Frozen encoder with augment and strong_augment "none": features are computed once and only the heads train
 (seconds on a CPU); otherwise every batch goes through the encoder with augmentation.
 
+The encoder runs in channels_last on every device. On CUDA the training passes also run under bf16 autocast (as
+pretrain does), batches are copied from pinned memory without blocking and the loss sums are read to the host once
+per epoch (kit.refine.phases).
+
 ``model`` is a trained model folder or the registered name of a network to train from scratch (e.g. small_cnn,
 SCAN without the pretext task): then its neighbours come from a descriptor (``neighbor_features: dsift``), since
 a fresh network's features are random.
@@ -35,7 +39,7 @@ from kit.io import write_csv, write_npz
 from kit.models import write_model_folder
 from kit.models.classifier import Classifier
 from kit.refine.heads import ClusterHeads, permute_classes
-from kit.refine.model import is_fresh, start_model
+from kit.refine.model import is_fresh, place, start_model
 from kit.refine.neighbors import NEIGHBOR_FEATURES, mine_neighbors, neighbors_of
 from kit.refine.phases import PHASES, Training
 from kit.train.augment import check_preset
@@ -203,7 +207,7 @@ def _setup(model, images: np.ndarray, o: Options, neighbors, labels, dev: torch.
     if fresh and o.mode == "scan" and neighbors is None and o.neighbor_features == "model":
         raise ConfigError(f"refine.neighbor_features: a fresh {model}'s features are random; "
                           "mine neighbours in dsift or pixels")
-    encoder = encoder.to(dev)
+    encoder = place(encoder, dev)  # channels_last
     encoder.requires_grad_(not o.freeze_encoder)
     heads = ClusterHeads(encoder.latent_dim, o.n_clusters, o.n_heads if o.mode == "scan" else 1, o.head_hidden).to(dev)
     groups = [{"params": list(heads.parameters()), "lr": o.lr}]

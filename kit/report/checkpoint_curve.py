@@ -82,6 +82,16 @@ def pipeline_specs(ctx) -> tuple[list[dict], int, dict, int]:
     if spec.get("method") == "argmax":
         raise Skip("the run clusters a finetuned head's class logits (argmax); pretrain checkpoints have no logits")
     spec.setdefault("n_clusters", 10 if ctx.comp is None else default_n_clusters(ctx.comp))
+    from kit.cluster.auto_k import is_auto
+
+    if is_auto(spec["n_clusters"]):  # every checkpoint clustered with the K the run found, not a new search each
+        found = ctx.stage_file("cluster", "clusters.npz")
+        if found is None:
+            raise Skip("n_clusters: auto, and the run's clusters.npz (which records the K found) is missing")
+        with np.load(found, allow_pickle=False) as z:
+            if "auto_k" not in z:
+                raise Skip("n_clusters: auto, but the run's clusters.npz does not record the K found")
+            spec["n_clusters"] = int(z["auto_k"])
     return list(reduce_cfg.get("steps") or []), int(reduce_cfg.get("seed", 0)), spec, cluster_seed
 
 
@@ -139,7 +149,8 @@ def checkpoint_scores(ctx, max_images: int = 2000, seed: int = 0) -> pd.DataFram
         raise Skip(f"{model_dir}: no model.json (pretrain did not finish)")
     checkpoints = checkpoint_files(model_dir)
     if not checkpoints:
-        raise Skip(f"{model_dir / 'checkpoints'}: no epoch_*.pt checkpoints")
+        raise Skip(f"{model_dir / 'checkpoints'}: no epoch_*.pt checkpoints (pretrain.checkpoint_keep_every: 1 "
+                   "keeps one per epoch)")
     steps, reduce_seed, spec, cluster_seed = pipeline_specs(ctx)
     val = validation_set(ctx, max_images, seed)
     metrics = pd.read_csv(model_dir / "metrics.csv") if (model_dir / "metrics.csv").exists() else pd.DataFrame()

@@ -6,9 +6,13 @@ writes checkpoints, metrics and the model folder.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 import torch.distributed as dist
+
+RANK_SEED_STRIDE = 1_000_003  # rank r's augmentation seed: the epoch seed + r * stride (rank 0: the seed itself)
 
 
 def world_size() -> int:
@@ -16,21 +20,46 @@ def world_size() -> int:
 
 
 def setup(device: torch.device) -> tuple[int, int, torch.device]:
-    """(rank, world size, device of this rank); a no-op outside torchrun."""
+    """(rank, world size, device of this rank); a no-op outside torchrun.
+
+    On CUDA the rank's GPU (LOCAL_RANK) is made current *before* the process group starts, so NCCL binds each
+    rank to its own GPU instead of every rank creating a context on GPU 0.
+    """
     if world_size() <= 1:
         return 0, 1, device
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if device.type == "cuda":
         local = int(os.environ.get("LOCAL_RANK", "0"))
         torch.cuda.set_device(local)
         device = torch.device("cuda", local)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), dist.get_world_size(), device
+
+
+@contextmanager
+def process_group(device: torch.device) -> Iterator[tuple[int, int, torch.device]]:
+    """``setup`` as a context: (rank, world size, device); the process group this call started is destroyed on
+    exit, error or not (one started by the caller is left to the caller)."""
+    started = world_size() > 1 and not dist.is_initialized()
+    try:
+        yield setup(device)
+    finally:
+        if started and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """Seed of rank ``rank``'s augmentation stream: ``seed`` on rank 0 (a single process is unchanged), shifted by
+    the rank elsewhere so that ranks do not draw identical augmentation parameters for their shards."""
+    return seed + rank * RANK_SEED_STRIDE
 
 
 def barrier() -> None:
     if dist.is_initialized():
-        dist.barrier()
+        if dist.get_backend() == "nccl":  # the rank's own GPU, not a guess (set_device ran in setup)
+            dist.barrier(device_ids=[torch.cuda.current_device()])
+        else:
+            dist.barrier()
 
 
 def all_mean(value: float, device: torch.device) -> float:

@@ -71,6 +71,12 @@ def autocast(device: torch.device):
     return nullcontext()
 
 
+def keep_checkpoint(epoch: int, every: int) -> bool:
+    """Whether epoch ``epoch`` (1-based) gets a checkpoints/epoch_XXX.pt of its own beside last.pt: every
+    ``every``-th epoch; ``every`` 0 keeps none (last.pt alone, which a resume needs)."""
+    return every > 0 and epoch % every == 0
+
+
 def save_checkpoint(path: Path, **state) -> None:
     with atomic_path(path) as tmp:
         torch.save(state, tmp)

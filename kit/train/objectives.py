@@ -17,13 +17,25 @@ def reconstruction(model, x_in: torch.Tensor, target: torch.Tensor) -> tuple[tor
 
 def denoising(model, x: torch.Tensor, sigma: float, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Reconstruct the clean image from a gaussian-noised copy."""
-    noise = torch.randn(x.shape, generator=generator).to(x.device, x.dtype)
+    if x.device.type == "cuda":  # drawn on the GPU (a CUDA generator, or the CUDA default one): no host copy
+        noise = torch.randn(x.shape, generator=_on(generator, x.device), device=x.device, dtype=x.dtype)
+    else:  # the CPU draw as always (byte-identical runs)
+        noise = torch.randn(x.shape, generator=generator).to(x.device, x.dtype)
     return reconstruction(model, (x + sigma * noise).clamp(0, 1), x)
+
+
+def _on(generator, device: torch.device):
+    """``generator`` when it lives on ``device`` (pretrain passes a CUDA one on the GPU), else None: the device's
+    default generator (a CPU generator cannot draw CUDA tensors)."""
+    return generator if generator is not None and generator.device.type == device.type else None
 
 
 def rotation_loss(model, head: nn.Module, x: torch.Tensor, generator=None) -> torch.Tensor:
     """Predict which of 0/90/180/270 degrees each image was rotated by (square images)."""
-    k = torch.randint(0, 4, (x.shape[0],), generator=generator).to(x.device)
+    if x.device.type == "cuda":
+        k = torch.randint(0, 4, (x.shape[0],), generator=_on(generator, x.device), device=x.device)
+    else:
+        k = torch.randint(0, 4, (x.shape[0],), generator=generator).to(x.device)
     rotated = x.clone()
     for r in range(1, 4):  # one rot90 per angle on the whole sub-batch (no per-image Python loop on the GPU)
         sel = k == r

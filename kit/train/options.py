@@ -98,6 +98,8 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     "augment_backend": Option("augmentation implementation", choices=("auto", "albumentations", "tensor")),
     ("pretrain", "n_clusters"): Option("k of the per-epoch validation clustering (0: number of labeled classes)",
                                        low=0),
+    "checkpoint_keep_every": Option("keep checkpoints/epoch_XXX.pt every N-th epoch beside last.pt (0: last.pt only)",
+                                    low=0, integer=True),
     # finetune
     "val_fraction": Option("share of the labeled images held out for validation", low=0, high=1),
     "hidden": Option("hidden units of the classifier head (0: linear head)", low=0),

@@ -13,7 +13,8 @@ def config(tmp_path, name, latent_dim=None):
            "reduce": [{"method": "pca", "n_components": 5}], "cluster": {"method": "kmeans", "n_clusters": 10},
            "submit": {"leaderboard": False, "copy_to": None}}
     if latent_dim:
-        cfg["pretrain"] = {"model": "mlp_ae", "model_kwargs": {"latent_dim": latent_dim}, "epochs": 3}
+        cfg["pretrain"] = {"model": "mlp_ae", "model_kwargs": {"latent_dim": latent_dim}, "epochs": 3,
+                           "checkpoint_keep_every": 1}  # the checkpoint curve reads one per epoch
     return cfg
 
 

@@ -23,7 +23,7 @@ def digits_config(base):
                         "make": {"source": {"kind": "digits"}, "type": "label", "public_fraction": 0.3,
                                  "labels_per_class": 20}},
         "pretrain": {"model": "mlp_ae", "model_kwargs": {"latent_dim": 16}, "objective": "reconstruction",
-                     "epochs": EPOCHS, "batch_size": 128, "lr": 0.002},
+                     "epochs": EPOCHS, "batch_size": 128, "lr": 0.002, "checkpoint_keep_every": 1},
         "reduce": [{"method": "pca", "n_components": 5}],
         "cluster": {"method": "kmeans", "n_clusters": 10},
         "submit": {"leaderboard": False, "copy_to": None},
