@@ -53,6 +53,7 @@ MAKE_KEYS = {
     "labels_per_class": "labeled images per class given to participants (0: pure clustering)",
     "public_fraction": "share of the submission rows on the public leaderboard",
     "n_images": "seeded, class-stratified subset of this many images (null: all)",
+    "class_ratio": "imbalanced classes: sizes fall geometrically by class index to R times smaller (1: as the source)",
     "groups": "binary: the two groups of classes",
     "n_pairs": "pairs: number of pairs (null: the number of images)",
     "seed": "seed of ids, subsets, labeled images and the public/private split (default: the run's seed)",
@@ -270,6 +271,10 @@ def _check_competition(comp: Any, name: str) -> dict[str, Any]:
         if make.get("type", "label") not in ("label", "binary", "pairs"):
             raise ConfigError(f"competition.make.type must be label, binary or pairs, got {make.get('type')!r}")
         check_ranges("competition.make", {"seed": make.get("seed")})
+        if "class_ratio" in make:
+            from kit.competition.make import check_class_ratio
+
+            check_class_ratio(make["class_ratio"], "competition.make.class_ratio")
     if comp.get("import") is not None:
         if not isinstance(comp["import"], dict):
             raise ConfigError("competition.import must be a mapping")

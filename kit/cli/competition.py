@@ -24,6 +24,8 @@ def make(
     n_images: int = typer.Option(None, help="Seeded, class-stratified subset of this many images."),
     groups: str = typer.Option(None, help='Binary: two groups of classes, "cat,dog;car,truck" (default for CIFAR-10: animals;vehicles).'),
     n_pairs: int = typer.Option(None, help="Pairs: number of pairs (default: number of images)."),
+    class_ratio: float = typer.Option(1.0, "--class-ratio", help="Imbalanced classes: sizes fall geometrically by "
+                                      "class index, class 0 the largest, the last R times smaller (1: as the source)."),
     seed: int = typer.Option(0, help="Seed for ids, subsets, labeled images and the Public/Private split."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
 ) -> None:
@@ -38,6 +40,9 @@ def make(
 
     if (source is None) == (source_file is None):
         raise ConfigError("give exactly one of --source KIND or --source-file SET.npz")
+    from kit.competition.make import check_class_ratio
+
+    check_class_ratio(class_ratio)  # before loading the source: a bad value fails at once
     check_output(out, overwrite)  # before loading: never the current folder, only a kit folder replaced
     if source_file and opt:
         raise ConfigError("--opt applies to --source only; ingest with `kit data ingest` options instead")
@@ -49,7 +54,7 @@ def make(
     group_list = _parse_groups(groups) if groups else None
     path = make_competition(data, out, type, name=name, labels_per_class=labels_per_class,
                             public_fraction=public_fraction, n_images=n_images, groups=group_list, n_pairs=n_pairs,
-                            seed=seed, overwrite=overwrite, source_info=info)
+                            seed=seed, overwrite=overwrite, source_info=info, class_ratio=class_ratio)
     _show(path)
 
 

@@ -7,6 +7,13 @@ heads train at once and the one with the lowest loss is kept. ``self_label_epoch
 its own confident predictions (class-balanced). Given labels (``fit(X, y)`` with -1 for unlabeled rows, sklearn's
 semi-supervised convention), the labeled rows add a cross-entropy term, so head outputs are class indices
 (``labels_are_classes_``) and the labels shape the clusters instead of only naming them.
+
+The entropy term pulls every head towards equal cluster sizes. ``entropy_prior="estimated"`` lets it follow the
+data instead, for imbalanced classes: the cluster sizes are estimated once by a K-Means of the (L2-normalised)
+features, sorted and clipped below at ``PRIOR_FLOOR / n_clusters`` (``prior_profile_``); after a first third of
+the epochs with the uniform target, each epoch gives each head that profile as its target, rank-matched to the
+head's own mean prediction over all rows (its largest cluster gets the largest share, and so on: K-Means' cluster
+indices mean nothing to a head). The term is then log K - KL(mean prediction || prior) (kit.refine.losses.scan_loss).
 """
 from __future__ import annotations
 
@@ -16,15 +23,21 @@ import torch.nn.functional as F
 
 from kit.cluster.base import Clusterer
 from kit.errors import DataError
-from kit.registry import require
+from kit.registry import choice, require
+
+PRIORS = ("uniform", "estimated")
+PRIOR_FLOOR = 0.1  # an estimated cluster share is at least this over n_clusters
+PRIOR_WARMUP = 1 / 3  # share of the SCAN epochs trained with the uniform target before estimating
 
 
 class SCANClusterer(Clusterer):
     name = "scan"
+    learns_from_labels = True  # given fit(X, y) with labeled rows
 
     def __init__(self, n_clusters: int = 10, k: int = 20, epochs: int = 60, self_label_epochs: int = 0,
                  n_heads: int = 5, entropy_weight: float = 2.0, confidence: float = 0.99, labeled_weight: float = 1.0,
-                 lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 256, random_state: int = 0) -> None:
+                 lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 256, random_state: int = 0,
+                 entropy_prior: str = "uniform") -> None:
         self.n_clusters = n_clusters
         self.k = k
         self.epochs = epochs
@@ -37,6 +50,7 @@ class SCANClusterer(Clusterer):
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.random_state = random_state
+        self.entropy_prior = entropy_prior
 
     def _check_params(self) -> None:
         w = "cluster.scan"
@@ -51,6 +65,7 @@ class SCANClusterer(Clusterer):
         require(self.lr > 0, f"{w}.lr", f"must be > 0, got {self.lr}")
         require(self.weight_decay >= 0, f"{w}.weight_decay", f"must be >= 0, got {self.weight_decay}")
         require(self.batch_size >= 2, f"{w}.batch_size", f"must be >= 2, got {self.batch_size}")
+        choice(self.entropy_prior, PRIORS, f"{w}.entropy_prior")
 
     def fit(self, X, y=None):
         from kit.neighbors import knn
@@ -71,16 +86,23 @@ class SCANClusterer(Clusterer):
         opt = torch.optim.Adam(heads.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         bs = min(self.batch_size, n)
         sums = np.zeros(self.n_heads)
+        priors = [None] * self.n_heads  # None: the uniform target, computed as the plain entropy
+        warmup = int(np.ceil(self.epochs * PRIOR_WARMUP))
+        profile = self.prior_profile_ = (_size_profile(Z.numpy(), self.n_clusters, self.random_state)
+                                         if self.entropy_prior == "estimated" else None)
         for epoch in range(self.epochs + self.self_label_epochs):
             order = torch.randperm(n, generator=gen)
             scan = epoch < self.epochs
+            if scan and self.entropy_prior == "estimated" and epoch >= warmup:
+                priors = _ranked_priors(heads, Z, profile)
             sums[:] = 0
             for i in range(0, n - (1 if n % bs == 1 else 0), bs):  # never a batch of one (BatchNorm)
                 a = order[i:i + bs]
                 if scan:
                     pick = torch.randint(0, self.k, (len(a),), generator=gen)
                     nb = torch.from_numpy(self.neighbors_[a.numpy(), pick.numpy()])
-                    outs = [scan_loss(la, ln, self.entropy_weight) for la, ln in zip(heads(Z[a]), heads(Z[nb]))]
+                    outs = [scan_loss(la, ln, self.entropy_weight, pr)
+                            for la, ln, pr in zip(heads(Z[a]), heads(Z[nb]), priors)]
                     losses = [o[0] for o in outs]
                 else:
                     head = heads.heads[self.head_]
@@ -100,6 +122,7 @@ class SCANClusterer(Clusterer):
             if scan and epoch == self.epochs - 1:
                 self.head_ = int(np.argmin(sums))  # SCAN keeps the head with the lowest loss
         heads.eval()
+        self.priors_ = None if priors[0] is None else np.stack([p.numpy() for p in priors])
         self.head_module_ = heads.heads[self.head_]
         self.labels_are_classes_ = labeled is not None
         self.probabilities_ = self._proba(Z)
@@ -116,6 +139,33 @@ class SCANClusterer(Clusterer):
 
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(1).astype(np.int64)
+
+
+def _size_profile(Z: np.ndarray, k: int, seed: int) -> torch.Tensor:
+    """Cluster shares of a K-Means of the rows, largest first, clipped at PRIOR_FLOOR / k, summing to 1."""
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(k, n_init=10, random_state=seed).fit_predict(Z)
+    shares = np.sort(np.bincount(labels, minlength=k))[::-1] / len(Z)
+    shares = np.maximum(shares, PRIOR_FLOOR / k)
+    return torch.from_numpy(shares / shares.sum()).float()
+
+
+@torch.no_grad()
+def _ranked_priors(heads, Z: torch.Tensor, profile: torch.Tensor) -> list[torch.Tensor]:
+    """For each head, ``profile`` reordered to the rank of the head's clusters by mean prediction (eval mode)."""
+    heads.eval()
+    means = [torch.zeros(len(profile)) for _ in heads.heads]
+    for i in range(0, len(Z), 4096):
+        for m, logits in zip(means, heads(Z[i:i + 4096])):
+            m += F.softmax(logits.float(), 1).sum(0)
+    heads.train()
+    priors = []
+    for m in means:
+        prior = torch.empty_like(profile)
+        prior[torch.argsort(m, descending=True, stable=True)] = profile
+        priors.append(prior)
+    return priors
 
 
 def _labeled(y, n: int, n_classes: int) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -32,12 +32,15 @@ def make_competition(
     overwrite: bool = False,
     source_info: dict | str | None = None,
     make_spec: dict | None = None,
+    class_ratio: float = 1.0,
 ) -> Path:
     """Returns the folder. Built in a temporary folder and renamed at the end: never half-written.
 
     ``source_info`` (e.g. the load_source spec) is recorded as competition.json "source" so the folder says
     where its images came from; by default a summary of the source set. ``make_spec`` (a config's
     competition.make) is recorded as "make" so a later run can tell that its spec changed.
+    ``class_ratio`` R > 1 makes the classes imbalanced: class sizes fall geometrically by class index, class 0 the
+    largest and the last class R times smaller (``class_sizes``); 1 keeps the source's sizes (and today's ids).
     """
     out_dir = Path(out_dir)
     if type not in TYPES:
@@ -48,6 +51,7 @@ def make_competition(
         raise ConfigError(f"n_images must be at least 2, got {n_images}")
     if labels_per_class < 0:
         raise ConfigError(f"labels_per_class must be >= 0, got {labels_per_class}")
+    check_class_ratio(class_ratio)
     if n_pairs is not None and n_pairs < 2:
         raise ConfigError(f"n_pairs must be at least 2, got {n_pairs}")
     if not source.has_labels or (source.labels < 0).any():
@@ -58,7 +62,9 @@ def make_competition(
     data, class_names = source, source.class_names
     if type == "binary":
         data, class_names, groups = _two_groups(source, groups)
-    if n_images:
+    if class_ratio != 1:
+        data = _imbalanced(data, class_ratio, n_images, seed)
+    elif n_images:
         data = subsample(data, n_images, seed)
     order = rng.permutation(len(data))  # anonymised ids in shuffled order: ids leak nothing about labels
     data = data.subset(order)
@@ -109,6 +115,41 @@ def make_competition(
     if type == "pairs":
         files["pairs.csv"] = rows
     return write_competition(out_dir, meta, images, files)
+
+
+def check_class_ratio(ratio, where: str = "class_ratio") -> None:
+    """ConfigError unless ``ratio`` is a real number >= 1 (largest class over smallest class)."""
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(ratio) or ratio < 1:
+        raise ConfigError(f"{where} must be a finite number >= 1 (largest class / smallest class), got {ratio!r}")
+
+
+def class_sizes(available: Sequence[int], ratio: float, n_images: int | None = None) -> np.ndarray:
+    """Sizes of classes 0..C-1 falling geometrically from the largest (class 0) to the smallest (class C-1) by
+    ``ratio``: size_i = floor(top * ratio ** (-i / (C - 1))), with ``top`` as large as the ``available`` images of
+    every class allow and the total at most ``n_images``. DataError when a class would be left empty."""
+    check_class_ratio(ratio)
+    available = np.asarray(available, dtype=np.int64)
+    c = len(available)
+    weights = float(ratio) ** (-np.arange(c) / max(c - 1, 1))
+    top = float(np.min(available / weights))
+    if n_images:
+        top = min(top, n_images / weights.sum())
+    sizes = np.minimum(np.floor(top * weights + 1e-9).astype(np.int64), available)
+    if (sizes < 1).any():
+        raise DataError(f"class_ratio {ratio} leaves class {int(np.argmin(sizes))} empty "
+                        f"(sizes {sizes.tolist()}); give more images or a smaller ratio")
+    return sizes
+
+
+def _imbalanced(data: ImageSet, ratio: float, n_images: int | None, seed: int) -> ImageSet:
+    """A seeded subset with ``class_sizes`` images of each class (classes in label order); original order kept."""
+    classes, counts = np.unique(data.labels, return_counts=True)
+    sizes = class_sizes(counts, ratio, n_images)
+    rng = np.random.default_rng([seed, 1])  # its own stream: the other draws do not depend on it
+    index = np.concatenate([rng.choice(np.flatnonzero(data.labels == c), s, replace=False)
+                            for c, s in zip(classes, sizes)])
+    return data.subset(np.sort(index))
 
 
 def _two_groups(source: ImageSet, groups) -> tuple[ImageSet, list[str], list[list[str]]]:

@@ -4,24 +4,34 @@ All take logits (N, K) and return scalars; probabilities are computed in float32
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 
-def scan_loss(anchor_logits: torch.Tensor, neighbor_logits: torch.Tensor, entropy_weight: float = 5.0
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def scan_loss(anchor_logits: torch.Tensor, neighbor_logits: torch.Tensor, entropy_weight: float = 5.0,
+              prior: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """SCAN: -mean log <p(anchor), p(neighbour)> - entropy_weight * H(mean p(anchor)).
 
     The first term makes an image agree with its neighbours; the entropy of the mean prediction keeps every
-    cluster in use (without it, putting everything in one cluster is a perfect solution).
-    Returns (total, consistency, entropy).
+    cluster in use (without it, putting everything in one cluster is a perfect solution). The entropy is largest
+    for equal cluster sizes; given a ``prior`` (K cluster shares, e.g. estimated from the data for imbalanced
+    classes) the term is log K - KL(mean p || prior) instead, largest at mean p = prior and equal to the entropy
+    for a uniform prior. None: the entropy, computed as always.
+    Returns (total, consistency, entropy term).
     """
     p_a = F.softmax(anchor_logits.float(), dim=1)
     p_n = F.softmax(neighbor_logits.float(), dim=1)
     similarity = (p_a * p_n).sum(1).clamp_min(1e-7)
     consistency = -similarity.log().mean()
     mean = p_a.mean(0).clamp_min(1e-8)
-    entropy = -(mean * mean.log()).sum()
+    if prior is None:
+        entropy = -(mean * mean.log()).sum()
+    else:
+        prior = torch.as_tensor(prior, dtype=torch.float32, device=mean.device).clamp_min(1e-8)
+        prior = prior / prior.sum()
+        entropy = math.log(mean.numel()) - (mean * (mean.log() - prior.log())).sum()
     return consistency - entropy_weight * entropy, consistency, entropy
 
 
