@@ -175,7 +175,7 @@ def test_sweep_shares_stages_writes_results_and_scores_holdout(setup, spy):
     assert [c["overrides"] for c in spy] == [["cluster.n_clusters=8"], ["cluster.n_clusters=10"]]
     first, second = spy
     assert "pretrain" in first["ran"]
-    assert second["ran"] == ["cluster", "submit"]  # same pretrain/extract/reduce config: reused, not rerun
+    assert second["ran"] == ["cluster", "validate", "submit"]  # same pretrain/extract/reduce config: reused, not rerun
     run1, run2 = root / "runs" / first["name"], root / "runs" / second["name"]
     stages1 = json.loads((run1 / "stages.json").read_text())
     stages2 = json.loads((run2 / "stages.json").read_text())
@@ -240,7 +240,7 @@ def test_crashed_sweep_resumes_with_the_missing_cells_only(setup, monkeypatch):
     monkeypatch.setattr(sweep, "run_pipeline", record)
     result = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
     assert ran == {calls[0]: [],  # the completed first cell comes back from the stage cache
-                   calls[1]: ["cluster", "submit"]}  # and the second reuses its pretrain
+                   calls[1]: ["cluster", "validate", "submit"]}  # and the second reuses its pretrain
     assert [r["cluster.n_clusters"] for r in result["rows"]] == [8, 10]
     assert all(r["public"] is not None and r["params"] > 0 for r in result["rows"])
 
@@ -248,7 +248,7 @@ def test_crashed_sweep_resumes_with_the_missing_cells_only(setup, monkeypatch):
 # ---------------------------------------------------------------- no stale cells
 
 
-ALL_STAGES = ["pretrain", "extract", "reduce", "cluster", "submit"]
+ALL_STAGES = ["pretrain", "extract", "reduce", "cluster", "validate", "submit"]
 
 
 def test_a_code_fix_reruns_finished_cells(setup, spy, kit_copy):
@@ -259,7 +259,7 @@ def test_a_code_fix_reruns_finished_cells(setup, spy, kit_copy):
     spy.clear()
     edit("cluster/kmeans.py")
     again = sweep.run_sweep(path, sets, out=root / "out", runs_dir=root / "runs")
-    assert [c["ran"] for c in spy] == [ALL_STAGES, ["cluster", "submit"]]  # the second cell reuses the new pretrain
+    assert [c["ran"] for c in spy] == [ALL_STAGES, ["cluster", "validate", "submit"]]  # the second cell reuses the new pretrain
     assert list(again["ran"].values()) == [c["ran"] for c in spy]
 
 

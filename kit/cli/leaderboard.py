@@ -19,6 +19,9 @@ def leaderboard_command(
 ) -> None:
     """List leaderboard entries sorted by public score, with the competition, file, config and time of each.
 
+    The validation column is each run's score without the hidden solution (held-out labels, the labels, or a
+    silhouette when there are none): on an imported competition it is the only score, and the sort key.
+
     The list goes to stdout (complete when piped: TSV unless --format says otherwise); notes go to stderr.
 
     Example: kit leaderboard --competition fashion_mnist --top 10
@@ -35,17 +38,18 @@ def leaderboard_command(
     fmt = resolve_format(fmt)
     records = df.to_dict("records")
     if fmt == "table":
-        header = ["#", "public", *(["private"] if private else []), "competition", "file", "config", "time"]
+        header = ["#", "public", *(["private"] if private else []), "validation", "competition", "file", "config",
+                  "time"]
         rows = [[str(rank), _score(row.get("public")), *([_score(row.get("private"))] if private else []),
-                 _text(row.get("competition")) or "–", _text(row.get("file")), _config(row), _text(row.get("time"))]
+                 _validation(row), _text(row.get("competition")) or "–", _text(row.get("file")), _config(row), _text(row.get("time"))]
                 for rank, row in enumerate(records, 1)]
         title = f"{file}" + (f" [{competition}]" if competition is not None else "") + f" ({len(df)} entries)"
-        print_rows(header, rows, fmt, title=title, right=("#", "public", "private"))
+        print_rows(header, rows, fmt, title=title, right=("#", "public", "private", "validation"))
     else:  # machine-readable: the stored values, config name and hash in columns of their own
-        header = ["rank", "public", *(["private"] if private else []), "competition", "file", "config",
-                  "config_hash", "time"]
+        header = ["rank", "public", *(["private"] if private else []), "validation", "validation_kind",
+                  "competition", "file", "config", "config_hash", "time"]
         rows = [[rank, _raw(row.get("public")), *([_raw(row.get("private"))] if private else []),
-                 _text(row.get("competition")), _text(row.get("file")), _text(row.get("config")),
+                 _raw(row.get("validation")), _text(row.get("validation_kind")), _text(row.get("competition")), _text(row.get("file")), _text(row.get("config")),
                  _text(row.get("config_hash")), _text(row.get("time"))] for rank, row in enumerate(records, 1)]
         print_rows(header, rows, fmt)
     if not private:
@@ -54,6 +58,12 @@ def leaderboard_command(
 
 def _score(value) -> str:
     return "–" if value is None or value != value else f"{float(value):.4f}"
+
+
+def _validation(row: dict) -> str:
+    """'0.8123 kfold': the score without the hidden solution and how it was made (kit.validation)."""
+    value = row.get("validation")
+    return "–" if value is None or value != value else f"{float(value):.4f} {_text(row.get('validation_kind'))}".strip()
 
 
 def _raw(value) -> str:

@@ -14,6 +14,7 @@ class Clusterer(ClusterMixin, BaseEstimator):
     """fit(X) -> self with labels_; predict(X); fit_predict(X). ``name`` prefixes error messages."""
 
     name = "clusterer"
+    learns_from_labels = False  # True: fit(X, y) trains on y's labeled rows (kit.validation then cross-validates)
 
     def _check_params(self) -> None:
         pass

@@ -26,7 +26,8 @@ from kit.errors import DataError
 from kit.io import check_file_path, write_csv
 from kit.paths import REPO_ROOT
 
-COLUMNS = ["file", "competition", "time", "config_hash", "digest", "git_commit", "public", "private", "nmi", "ari"]
+COLUMNS = ["file", "competition", "time", "config_hash", "digest", "git_commit", "public", "private", "nmi", "ari",
+           "validation", "validation_kind"]
 IDENTITY = ("file", "digest", "config_hash")
 REQUIRED = ("file", "public")  # what makes a CSV a kit leaderboard (older ones lack some COLUMNS)
 DEFAULT_PATH = Path("submissions/leaderboard.csv")
@@ -72,16 +73,20 @@ def locked(path: str | Path) -> Iterator[None]:
 
 def append_entry(path: str | Path = DEFAULT_PATH, *, file: str, public: float, private: float,
                  nmi: float, ari: float, config_hash: str = "", git_commit: str = "", digest: str | None = None,
-                 competition: str = "", extra: dict | None = None) -> bool:
+                 competition: str = "", validation: float | None = None, validation_kind: str = "",
+                 extra: dict | None = None) -> bool:
     """Add one row unless an identical (file, digest, config_hash) row exists; True when a row was added.
 
-    ``digest`` defaults to the sha256 of ``file``'s content; ``competition`` is the competition's name.
+    ``digest`` defaults to the sha256 of ``file``'s content; ``competition`` is the competition's name;
+    ``validation`` the run's score without the hidden solution (kit.validation; NaN public/private when there is
+    none, as on an imported competition).
     """
     path = Path(path)
     row = {"file": file, "competition": competition, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
            "config_hash": config_hash, "digest": file_digest(file) if digest is None else digest,
            "git_commit": git_commit, "public": round(public, 6), "private": round(private, 6), "nmi": round(nmi, 6),
-           "ari": round(ari, 6), **(extra or {})}
+           "ari": round(ari, 6), "validation": "" if validation is None else round(validation, 6),
+           "validation_kind": validation_kind, **(extra or {})}
     new = pd.DataFrame([row]).astype(str)
     check_leaderboard(path)
     with locked(path):
@@ -122,12 +127,13 @@ def read_leaderboard(path: str | Path = DEFAULT_PATH, competition: str | None = 
         df.insert(1, "competition", "")
     if competition is not None:
         df = df[df["competition"] == competition]
-    for col in ("public", "private", "nmi", "ari"):
+    for col in ("public", "private", "nmi", "ari", "validation"):
         if col in df:
             df[col] = pd.to_numeric(df[col], errors="coerce")
     if "public" not in df:
         raise DataError(f"{path}: not a leaderboard CSV (no 'public' column)")
-    return df.sort_values("public", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    key = "public" if df["public"].notna().any() or "validation" not in df else "validation"  # imported: validation
+    return df.sort_values(key, ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -17,7 +17,8 @@ from kit.competition.leaderboard import locked
 from kit.io import MARKER as KIT_MARKER, make_dir, read_json, safe_rmtree, write_json
 
 MARKER = "stage.json"
-STAGE_MARKERS = (KIT_MARKER, MARKER)  # proof a stage folder is kit's before it is deleted (.kit: made by prepare)
+STAGE_MARKERS = (KIT_MARKER, MARKER)
+SHAREABLE = ("neighbors", "extract", "reduce", "cluster", "validate")  # outputs are arrays: a copy serves another run  # proof a stage folder is kit's before it is deleted (.kit: made by prepare)
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -99,3 +100,25 @@ class StageDir:
 
     def info(self) -> dict[str, Any]:
         return read_json(self.path / MARKER)
+
+    def twin(self) -> Path | None:
+        """The same stage (same hash: config, inputs and code) finished in another run folder beside this one, when
+        its outputs are plain arrays that name no other folder (SHAREABLE): copying it gives what building would."""
+        if self.stage not in SHAREABLE:
+            return None
+        for other in sorted(self.path.parent.parent.glob(f"*/{self.path.name}")):
+            if other != self.path and (other / MARKER).exists():
+                return other
+        return None
+
+    def copy_from(self, twin: Path) -> None:
+        """Copy a twin's folder in whole or not at all (a temp folder renamed into place)."""
+        import shutil
+
+        tmp = self.path.with_name(f".{self.path.name}.copy")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        shutil.copytree(twin, tmp)
+        if self.path.exists():
+            safe_rmtree(self.path, STAGE_MARKERS)
+        tmp.rename(self.path)

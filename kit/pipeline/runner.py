@@ -58,6 +58,10 @@ def run_pipeline(
     def stage(name: str, config_part: Any, inputs: dict[str, str], build, keep_partial: bool = False) -> StageDir:
         sd = StageDir(run_dir, name, config_part, inputs)
         with sd.lock():  # a concurrent run of this stage finishes first; we then read its result
+            twin = None if sd.done or force else sd.twin()
+            if twin is not None:  # another run (e.g. the same features with another clusterer) already built it
+                sd.copy_from(twin)
+                console.print(f"{name}: reused {twin}", soft_wrap=True)
             if sd.done and not force:
                 timings.append((name, "cached", sd.info().get("seconds", 0.0)))
             else:
@@ -127,13 +131,25 @@ def run_pipeline(
         from kit.models.weights import resolve_weights
 
         upstream = {**upstream, "weights": file_digest(resolve_weights(ext_cfg["weights"]))}
-    ext = stage("extract", ext_cfg, {"competition": comp_hash, **upstream},
+    # features depend on the images alone (not the labels or the split): competitions of the same images share them
+    ext_inputs = {**{k: v for k, v in upstream.items() if k != "competition"},
+                  "images": file_digest(Path(comp_dir) / "images.npz")}
+    ext = stage("extract", ext_cfg, ext_inputs,
                 lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
     red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
                 lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console))
     clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
                 lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", clusterer_spec(cfg["cluster"]), seed,
                                                  out, mapping=label_mapping(cfg["cluster"]), console=console))
+    from kit.validation import validate_stage
+
+    labeled = comp.labeled is not None and len(comp.labeled) > 0
+    # finetune trains on the labels, and so does refine whenever there are some (scan + labels, or semi)
+    trained_on_labels = labeled and bool(cfg.get("finetune") or cfg.get("refine"))
+    val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels},
+                {"cluster": clu.hash, "competition": comp_hash},
+                lambda out: validate_stage(comp, clu.path / "clusters.npz", red.path / "embedding.npz",
+                                           clusterer_spec(cfg["cluster"]), seed, trained_on_labels, out))
     rule = {"same_fraction": same_fraction} if same_fraction is not None else {}
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash, **rule})  # the pairs rule changes the submission; where it goes does not
@@ -144,6 +160,10 @@ def run_pipeline(
 
     submission = sub.path / "submission.csv"
     scores = _score(comp_dir, submission, comp.metric, sub.path)
+    validation = read_json(val.path / "validation.json")
+    if scores is not None:
+        scores = {**scores, "validation": validation["score"], "validation_kind": validation["kind"]}
+        write_json(sub.path / "scores.json", scores)
     if copy_submission and cfg["submit"].get("copy_to"):
         from kit.competition.leaderboard import submission_dest
 
@@ -159,16 +179,19 @@ def run_pipeline(
         write_json(dest.with_suffix(".json"), record)  # what `make reproduce` checks against
         submission = dest
     use_lb = cfg["submit"]["leaderboard"] if leaderboard is None else leaderboard
-    if use_lb and scores:
+    if use_lb:  # an imported competition has no hidden solution: its row has the validation score only
         from kit.competition.leaderboard import append_entry
 
-        append_entry(file=str(submission), public=scores["public"], private=scores["private"], nmi=scores["nmi"],
-                     ari=scores["ari"], config_hash=config_hash, competition=comp.name,
+        nan = float("nan")
+        append_entry(file=str(submission), public=scores["public"] if scores else nan,
+                     private=scores["private"] if scores else nan, nmi=scores["nmi"] if scores else nan,
+                     ari=scores["ari"] if scores else nan, config_hash=config_hash, competition=comp.name,
                      git_commit=_metadata(cfg, config_hash, seed)["git_commit"],
+                     validation=validation["score"], validation_kind=validation["kind"],
                      extra={"config": cfg["name"], "seconds": round(sum(t for _, s, t in timings if s == "ran"), 1)})
-    _print_summary(console, cfg["name"], timings, scores, submission, show_private)
+    _print_summary(console, cfg["name"], timings, scores, submission, show_private, validation)
     return {"run_dir": run_dir, "stages": paths, "ran": ran, "scores": scores, "submission": submission,
-            "config_hash": config_hash, "determinism": run_env}
+            "config_hash": config_hash, "determinism": run_env, "validation": validation}
 
 
 def _config_file(config: Any) -> str | None:
@@ -203,7 +226,8 @@ def load_run_config(config: str | Path | dict, overrides: list[str] | None = Non
     return validate_config(apply_overrides(raw, overrides))
 
 
-def _print_summary(console: Console, name: str, timings, scores, submission: Path, show_private: bool = False) -> None:
+def _print_summary(console: Console, name: str, timings, scores, submission: Path, show_private: bool = False,
+                   validation: dict | None = None) -> None:
     table = Table(title=f"kit run {name}")
     table.add_column("stage")
     table.add_column("status")
@@ -216,3 +240,5 @@ def _print_summary(console: Console, name: str, timings, scores, submission: Pat
         private = f"private [bold green]{scores['private']:.4f}[/]  " if show_private else ""
         console.print(f"public [bold green]{scores['public']:.4f}[/]  {private}NMI {scores['nmi']:.4f}  "
                       f"ARI {scores['ari']:.4f}" + ("" if show_private else "  (private hidden: --private)"))
+    if validation:
+        console.print(f"validation {validation['score']:.4f} ({validation['kind']}, {validation['n']} images)")

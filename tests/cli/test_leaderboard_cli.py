@@ -68,7 +68,7 @@ def test_competition_column_and_filter(tmp_path):
     assert rows["file"].tolist() == ["mid.csv"] and rows["competition"].tolist() == ["comp_m"]
     res = invoke("--file", path, "-c", "nope")
     assert res.exit_code == 0 and "no entries for competition 'nope'" in res.stderr and "comp_h" in res.stderr
-    assert res.stdout.splitlines() == ["rank\tpublic\tcompetition\tfile\tconfig\tconfig_hash\ttime"]
+    assert res.stdout.splitlines() == ["rank\tpublic\tvalidation\tvalidation_kind\tcompetition\tfile\tconfig\tconfig_hash\ttime"]
 
 
 def test_list_on_stdout_complete_notes_on_stderr(tmp_path):

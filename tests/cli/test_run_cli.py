@@ -68,7 +68,7 @@ def test_overrides_reach_config_yaml_and_stage_hashes(setup):
     assert res.exit_code == 0, res.output
     second = stage_dirs(root)
     # only the overridden stage (and what follows it) gets a new hash
-    assert {k for k in first if first[k] != second[k]} == {"cluster", "submit"}
+    assert {k for k in first if first[k] != second[k]} == {"cluster", "validate", "submit"}
     assert yaml.safe_load((root / "runs" / "digits" / "config.yaml").read_text())["cluster"]["method"] == "kmeans"
 
 

@@ -97,12 +97,12 @@ def test_a_code_fix_reruns_finished_runs_and_a_corrupt_record_is_no_crash(tmp_pa
     run = lambda: run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")  # noqa: E731
     run()
     records = sorted((tmp_path / "reports" / "fix" / "k" / "cells").glob("*.json"), key=lambda p: p.stem != "fx-k8")
-    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "submit"],
-                                                      ["cluster", "submit"]]
+    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "validate", "submit"],
+                                                      ["cluster", "validate", "submit"]]
     records[1].write_text('{"cell": "fx-')  # a truncated record
     edit("pipeline/stages.py")
     run()
-    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "submit"],
-                                                      ["cluster", "submit"]]  # built again with the fixed code
+    assert [read_json(r)["ran"] for r in records] == [["pretrain", "extract", "reduce", "cluster", "validate", "submit"],
+                                                      ["cluster", "validate", "submit"]]  # built again with the fixed code
     run()
     assert [read_json(r)["ran"] for r in records] == [[], []]

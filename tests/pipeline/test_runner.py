@@ -36,7 +36,7 @@ def in_tmp(tmp_path, monkeypatch):
 def test_run_end_to_end_then_cached(in_tmp):
     cfg = digits_config(in_tmp)
     first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert first["ran"] == ["pretrain", "extract", "reduce", "cluster", "submit"]
+    assert first["ran"] == ["pretrain", "extract", "reduce", "cluster", "validate", "submit"]
     scores = first["scores"]
     # K-Means on learned digits features is far above chance (0.1) on both splits.
     assert scores["public"] > 0.4 and scores["private"] > 0.4
@@ -60,17 +60,17 @@ def test_changing_one_stage_reruns_it_and_downstream_only(in_tmp):
     run_pipeline(digits_config(in_tmp), runs_dir=in_tmp / "runs", leaderboard=False)
     changed = run_pipeline(digits_config(in_tmp, cluster={"method": "gmm", "n_clusters": 10}),
                            runs_dir=in_tmp / "runs", leaderboard=False)
-    assert changed["ran"] == ["cluster", "submit"]
+    assert changed["ran"] == ["cluster", "validate", "submit"]
     changed = run_pipeline(digits_config(in_tmp, reduce=[{"method": "pca", "n_components": 8}]),
                            runs_dir=in_tmp / "runs", leaderboard=False)
-    assert changed["ran"] == ["reduce", "cluster", "submit"]
+    assert changed["ran"] == ["reduce", "cluster", "validate", "submit"]
 
 
 def test_raw_pixels_without_pretrain(in_tmp):
     cfg = digits_config(in_tmp)
     del cfg["pretrain"]
     res = run_pipeline(cfg, runs_dir=in_tmp / "runs", leaderboard=False)
-    assert res["ran"] == ["extract", "reduce", "cluster", "submit"]
+    assert res["ran"] == ["extract", "reduce", "cluster", "validate", "submit"]
     assert res["scores"]["private"] > 0.5
 
 
@@ -89,11 +89,11 @@ def test_refine_stage_in_a_run(in_tmp):
                         cluster={"method": "argmax"}, submit={"leaderboard": False, "copy_to": None})
     cfg["reduce"] = []
     first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert first["ran"] == ["pretrain", "neighbors", "refine", "extract", "reduce", "cluster", "submit"]
+    assert first["ran"] == ["pretrain", "neighbors", "refine", "extract", "reduce", "cluster", "validate", "submit"]
     assert first["scores"]["public"] > 0.5
     cfg["refine"]["self_label_epochs"] = 6  # only refine and what follows reruns; neighbours are reused
     again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]
+    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "validate", "submit"]
 
 
 def test_fresh_refine_needs_no_pretrain_and_its_neighbours_no_model(in_tmp):
@@ -106,11 +106,11 @@ def test_fresh_refine_needs_no_pretrain_and_its_neighbours_no_model(in_tmp):
     del cfg["pretrain"]
     cfg["reduce"] = []
     first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert first["ran"] == ["neighbors", "refine", "extract", "reduce", "cluster", "submit"]
+    assert first["ran"] == ["neighbors", "refine", "extract", "reduce", "cluster", "validate", "submit"]
     assert json.loads((in_tmp / "runs" / "digits_fresh" / "stages.json").read_text())["pretrain"] is None
     cfg["refine"]["model_kwargs"] = {"width": 4}
     again = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "submit"]
+    assert again["ran"] == ["refine", "extract", "reduce", "cluster", "validate", "submit"]
 
 
 def _run_with_slow_extract(cfg, runs_dir, builds, barrier, results):
@@ -155,5 +155,31 @@ def test_two_concurrent_runs_build_each_stage_once(in_tmp):
             proc.join(timeout=60)
     assert [proc.exitcode for proc in procs] == [0, 0]
     assert len(builds.read_text().splitlines()) == 1  # the second run waited for the first one's extract
-    assert sorted(first["ran"] + second["ran"]) == sorted(["extract", "reduce", "cluster", "submit"])
+    assert sorted(first["ran"] + second["ran"]) == sorted(["extract", "reduce", "cluster", "validate", "submit"])
     assert {k: v for k, v in first.items() if k != "ran"} == {k: v for k, v in second.items() if k != "ran"}
+
+
+def test_another_run_with_the_same_features_copies_them_and_rebuilds_the_rest(in_tmp):
+    """A second config (other name) with the same extract: the features are copied from the first run's folder,
+    byte for byte; pretrain (whose outputs are not shared) and everything after the change are built."""
+    raw = {"extract": {"model": "raw"}}
+    first = run_pipeline(digits_config(in_tmp, name="a", **raw), runs_dir=in_tmp / "runs")
+    second = run_pipeline(digits_config(in_tmp, name="b", cluster={"method": "kmeans", "n_clusters": 8}, **raw),
+                          runs_dir=in_tmp / "runs")
+    assert first["ran"][:3] == ["pretrain", "extract", "reduce"]
+    assert "extract" not in second["ran"] and "reduce" not in second["ran"] and "pretrain" in second["ran"]
+    assert "cluster" in second["ran"] and "/b/" in second["stages"]["extract"]
+    a, b = (open(os.path.join(r["stages"]["extract"], "features.npz"), "rb").read() for r in (first, second))
+    assert a == b
+
+
+def test_features_are_keyed_on_the_images_not_the_labels(in_tmp):
+    """The same images with labels added (another competition folder): extract is not rerun; cluster is."""
+    raw = {"extract": {"model": "raw"}, "pretrain": None}
+    first = run_pipeline(digits_config(in_tmp, name="plain", **raw), runs_dir=in_tmp / "runs")
+    labeled = digits_config(in_tmp, name="labeled", **raw)
+    labeled["competition"] = {"dir": str(in_tmp / "comp5"), "make": {**labeled["competition"]["make"],
+                                                                      "labels_per_class": 5}}
+    second = run_pipeline(labeled, runs_dir=in_tmp / "runs")
+    assert os.path.basename(first["stages"]["extract"]) == os.path.basename(second["stages"]["extract"])
+    assert "extract" not in second["ran"] and "cluster" in second["ran"]

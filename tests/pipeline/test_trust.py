@@ -77,7 +77,7 @@ def test_a_code_fix_anywhere_in_kit_reruns_the_stages_that_import_it(in_tmp, kit
     _, edit = kit_copy
     cfg = scan_config(in_tmp)
     first = run_pipeline(cfg, runs_dir=in_tmp / "runs")
-    assert first["ran"] == ["neighbors", "refine", "extract", "reduce", "cluster", "submit"]
+    assert first["ran"] == ["neighbors", "refine", "extract", "reduce", "cluster", "validate", "submit"]
     assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == []  # unchanged tree: nothing reruns
     for rel, stage in MISSED:
         edit(rel)
@@ -93,14 +93,14 @@ def test_model_folder_given_by_path_is_hashed_by_content(in_tmp):
     shutil.copytree(first["stages"]["pretrain"], model)
     cfg = digits_config(in_tmp, name="frompath", pretrain=None, extract={"model": str(model)},
                         submit={"leaderboard": False, "copy_to": None})
-    assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == ["extract", "reduce", "cluster", "submit"]
+    assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == ["extract", "reduce", "cluster", "validate", "submit"]
     assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == []
     other = in_tmp / "runs2"
     run_pipeline(digits_config(in_tmp, pretrain={"model": "mlp_ae", "model_kwargs": {"latent_dim": 16}, "epochs": 1,
                                                 "batch_size": 128, "seed": 9},
                                submit={"leaderboard": False, "copy_to": None}), runs_dir=other)
     shutil.copyfile(next(other.glob("digits/pretrain-*/model.pt")), model / "model.pt")  # same path, new weights
-    assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == ["extract", "reduce", "cluster", "submit"]
+    assert run_pipeline(cfg, runs_dir=in_tmp / "runs")["ran"] == ["extract", "reduce", "cluster", "validate", "submit"]
 
 
 def test_changed_make_spec_is_an_error_not_a_silent_reuse(in_tmp):

@@ -1,0 +1,99 @@
+"""A score for any run without the hidden solution: what a competitor ranks runs by before spending submissions.
+
+- ``kfold``: the cluster method trained on the labels (logreg, label_spreading, scan with labels): it is refit
+  ``FOLDS`` times, each time without one fold of the labeled images, and scored on the fold it did not see.
+- ``labels``: the labels only named the clusters (an unsupervised method): accuracy on all labeled images.
+- ``train_labels``: refine or finetune trained on the labels: accuracy on them, optimistic (they were seen).
+- ``silhouette``: no labels: the silhouette (cosine) of the run's clusters in a reference space that is the same
+  for every run of a competition (dense SIFT -> PCA), so runs with different features can be ranked; a sample of
+  ``SAMPLE`` images, seeded. How well each ranked the bench's runs is measured in bench/results.md.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kit.io import write_json
+
+FOLDS = 5
+SAMPLE = 3000
+REFERENCE_DIM = 50
+
+
+def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray, folds: int = FOLDS) -> float:
+    """Mean accuracy on held-out labeled rows, refitting the clusterer with each fold's labels hidden."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from kit.cluster import fit_clusterer
+
+    rows = np.flatnonzero(y >= 0)
+    counts = np.bincount(y[rows])
+    n = min(folds, len(rows))
+    split = (StratifiedKFold(n, shuffle=True, random_state=seed) if counts[counts > 0].min() >= n
+             else KFold(n, shuffle=True, random_state=seed))
+    hits = 0
+    for _, test in split.split(rows, y[rows]):
+        held = rows[test]
+        part = y.copy()
+        part[held] = -1
+        est = fit_clusterer(X, spec, seed=seed, y=part)
+        hits += int((np.asarray(est.labels_)[held] == y[held]).sum())
+    return hits / len(rows)
+
+
+def reference_features(images: np.ndarray, seed: int) -> np.ndarray:
+    """Dense SIFT -> PCA -> unit rows: one space per competition, whatever features a run used."""
+    from sklearn.decomposition import PCA
+
+    from kit.descriptors import describe
+
+    D = describe("dsift", images).astype(np.float32)
+    Z = PCA(min(REFERENCE_DIM, *D.shape), random_state=seed).fit_transform(D)
+    return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+
+def silhouette(Z: np.ndarray, clusters: np.ndarray, seed: int) -> float:
+    """sklearn's silhouette (cosine) on a seeded sample; -1 (the worst) when there is one cluster only."""
+    from sklearn.metrics import silhouette_score
+
+    if len(np.unique(clusters)) < 2:
+        return -1.0
+    return float(silhouette_score(Z, clusters, metric="cosine", sample_size=min(SAMPLE, len(Z)), random_state=seed))
+
+
+def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, seed: int, trained_on_labels: bool,
+                   out_dir: Path) -> Path:
+    """validation.json: {"score", "kind", "n"} for the run whose clusters are ``clusters_path``."""
+    from kit.cluster import CLUSTERERS
+    from kit.cluster.auto_k import is_auto
+    from kit.features import load_features
+    from kit.pipeline.stages import labeled_positions
+
+    with np.load(clusters_path, allow_pickle=False) as z:
+        ids, clusters = z["ids"].astype(str), z["clusters"]
+        labels = z["labels"] if "labels" in z.files else None
+        if is_auto(spec.get("n_clusters")) and "auto_k" in z.files:  # refit with the K the run chose
+            spec = {**spec, "n_clusters": int(z["auto_k"])}
+    has_labels = comp.labeled is not None and len(comp.labeled) > 0
+    if has_labels and labels is not None:
+        index = labeled_positions(ids, comp, embedding_path)
+        truth = np.asarray(comp.labeled.labels, dtype=np.int64)
+        method = spec.get("method")
+        if method in CLUSTERERS and getattr(CLUSTERERS.get(method), "learns_from_labels", False):
+            _, X = load_features(embedding_path)
+            y = np.full(len(ids), -1, dtype=np.int64)
+            y[index] = truth
+            result = {"score": cross_validated_accuracy(X, spec, seed, y), "kind": "kfold", "n": len(index)}
+        else:
+            kind = "train_labels" if trained_on_labels else "labels"
+            result = {"score": float((labels[index] == truth).mean()), "kind": kind, "n": len(index)}
+    else:
+        order = {i: n for n, i in enumerate(comp.images.ids.astype(str))}
+        images = comp.images.images[[order[i] for i in ids]]
+        result = {"score": silhouette(reference_features(images, seed), clusters, seed), "kind": "silhouette",
+                  "n": min(SAMPLE, len(ids))}
+    result["score"] = round(float(result["score"]), 6)
+    path = Path(out_dir) / "validation.json"
+    write_json(path, result)
+    return path

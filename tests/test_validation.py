@@ -1,0 +1,76 @@
+"""Validation without the hidden solution: k-fold on labels, labeled accuracy, and the reference-space silhouette."""
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import silhouette_score
+from sklearn.model_selection import StratifiedKFold
+
+from kit.validation import cross_validated_accuracy, reference_features, silhouette
+
+
+@pytest.fixture(scope="module")
+def digits():
+    d = load_digits()
+    return PCA(16, random_state=0).fit_transform(d.data / 16.0).astype(np.float32), d.target, d.images
+
+
+def test_kfold_matches_a_direct_cross_validation_of_the_probe(digits):
+    """Oracle: the same folds, a LogisticRegression fit on each fold's other labels, scored on the fold."""
+    X, y, _ = digits
+    rng = np.random.default_rng(0)
+    part = np.full(len(y), -1)
+    for c in range(10):
+        part[rng.choice(np.flatnonzero(y == c), 10, replace=False)] = c
+    got = cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5)
+    rows = np.flatnonzero(part >= 0)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    hits = 0
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(rows, part[rows]):
+        m = LogisticRegression(max_iter=1000, random_state=0).fit(Xn[rows[train]], part[rows[train]])
+        hits += (m.predict(Xn[rows[test]]) == part[rows[test]]).sum()
+    assert got == pytest.approx(hits / len(rows))
+    assert 0.5 < got < 1.0  # held-out rows: not the training accuracy of 1.0
+
+
+def test_silhouette_is_sklearns_and_ranks_the_true_classes_above_noise(digits):
+    _, y, images = digits
+    Z = reference_features((images[..., None] * 15).astype(np.uint8), 0)
+    assert Z.shape == (len(y), 50) and np.allclose(np.linalg.norm(Z, axis=1), 1, atol=1e-5)
+    assert silhouette(Z, y, 0) == pytest.approx(silhouette_score(Z, y, metric="cosine", sample_size=len(y),
+                                                                  random_state=0))
+    shuffled = np.random.default_rng(0).permutation(y)
+    assert silhouette(Z, y, 0) > silhouette(Z, shuffled, 0) + 0.05
+    assert silhouette(Z, np.zeros(len(y), int), 0) == -1.0
+
+
+def _cfg(comp_dir, cluster, labels_per_class=5):
+    return {"name": "v", "seed": 0, "competition": {"dir": str(comp_dir), "make": {"source": {"kind": "digits",
+            "limit": 300}, "type": "label", "labels_per_class": labels_per_class, "public_fraction": 0.5}},
+            "extract": {"model": "raw"}, "reduce": [{"method": "pca", "n_components": 16}], "cluster": cluster,
+            "submit": {"leaderboard": True, "copy_to": None}}
+
+
+def test_a_run_records_the_kind_that_fits_and_an_imported_competition_ranks_by_it(tmp_path, monkeypatch):
+    from kit.competition.leaderboard import read_leaderboard
+    from kit.pipeline import run_pipeline
+
+    monkeypatch.chdir(tmp_path)
+    comp = tmp_path / "comp"
+    probe = run_pipeline(_cfg(comp, {"method": "logreg"}), runs_dir=tmp_path / "runs")
+    assert probe["validation"]["kind"] == "kfold" and probe["scores"]["validation"] == probe["validation"]["score"]
+    named = run_pipeline(_cfg(comp, {"method": "kmeans", "n_clusters": 10}), runs_dir=tmp_path / "runs")
+    assert named["validation"]["kind"] == "labels" and named["validation"]["n"] == 50
+    plain = tmp_path / "plain"  # no labels, and then no solution either: like a downloaded clustering competition
+    run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 10}, 0), runs_dir=tmp_path / "runs", leaderboard=False)
+    shutil.rmtree(plain / "hidden")
+    bad = run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 2}, 0), runs_dir=tmp_path / "runs")
+    good = run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 10}, 0), runs_dir=tmp_path / "runs")
+    assert bad["scores"] is None and good["validation"]["kind"] == "silhouette"
+    imported = read_leaderboard("submissions/leaderboard.csv", competition="plain")  # sorted by validation
+    assert len(imported) == 2 and imported["validation_kind"].tolist() == ["silhouette"] * 2
+    assert imported["public"].isna().all() and imported["file"].tolist() == [str(good["submission"]),
+                                                                              str(bad["submission"])]
