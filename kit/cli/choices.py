@@ -30,6 +30,11 @@ class FeatureKind(str, Enum):
     logits = "logits"
 
 
+class TTA(str, Enum):
+    none = "none"
+    hflip = "hflip"
+
+
 class NeighborFeatures(str, Enum):
     model = "model"
     pixels = "pixels"

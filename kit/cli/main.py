@@ -21,11 +21,13 @@ from kit.cli import (  # noqa: F401,E402
     cluster,
     submit,
     score,
+    blend,
     leaderboard,
     report,
     run,
     sweep,
     experiment,
+    config,
 )
 
 INTERRUPTED = 130

@@ -14,7 +14,8 @@ from kit.cli.main import main as kit_main
 from kit.errors import Interrupted
 
 ENV = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1", "COLUMNS": "200"}
-COMMANDS = ["pretrain", "finetune", "extract", "reduce", "cluster", "submit", "score", "leaderboard", "report", "run"]
+COMMANDS = ["pretrain", "finetune", "refine", "extract", "reduce", "cluster", "submit", "score", "blend", "leaderboard", "report",
+            "run"]
 
 
 def kit(*args, cwd=None, **kwargs):
@@ -143,7 +144,8 @@ def test_sigint_to_a_running_pretrain_exits_130(tmp_path):
 
     import pandas as pd
 
-    resume_from = int(re.search(r"resume from epoch (\d+)", err).group(1))
+    # a plain `kit pretrain` rerun starts over, so the message names the flag that resumes
+    resume_from = int(re.search(r"pretrain interrupted; rerun with --resume to resume from epoch (\d+)", err).group(1))
     again = kit("pretrain", comp, "-o", out, "--model", "mlp_ae", "--epochs", resume_from + 1, "--device", "cpu",
                 "--resume")
     assert again.returncode == 0, again.stderr

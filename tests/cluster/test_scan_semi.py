@@ -70,3 +70,43 @@ def test_label_methods_without_labels_fail_in_one_line(digits):
             fit_clusterer(X, {"method": method}, seed=0)
     with pytest.raises(ConfigError, match=r"cluster\.scan\.k must be smaller"):
         create_clusterer({"method": "scan", "k": 50}).fit(X[:20])
+
+
+def test_logreg_self_training_adds_confident_rows_and_matches_sklearn(digits):
+    """The self-training rounds are sklearn's SelfTrainingClassifier around the same probe: same predictions as the
+    direct call, and rows beyond the labeled ones end up labeled (a probe alone never labels them)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X, y = digits
+    part = _partial(y, 5)
+    spec = {"method": "logreg", "n_clusters": 10, "C": 10.0, "self_training_threshold": 0.6, "self_training_rounds": 2}
+    est = fit_clusterer(X, spec, seed=0, y=part)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    ref = SelfTrainingClassifier(LogisticRegression(C=10.0, max_iter=1000, random_state=0), threshold=0.6,
+                                 max_iter=2).fit(Xn, part)
+    np.testing.assert_array_equal(est.labels_, ref.predict(Xn))
+    assert (est.model_.labeled_iter_ > 0).sum() > 0
+    with pytest.raises(ConfigError, match="self_training_threshold must be in"):
+        fit_clusterer(X, dict(spec, self_training_threshold=1.5), seed=0, y=part)
+
+
+def test_logreg_smoothing_is_the_stated_recurrence_over_exact_neighbours(digits):
+    """Oracle: sklearn NearestNeighbors (cosine, the row itself dropped) and the recurrence written out."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = digits
+    part = _partial(y, 5)
+    est = fit_clusterer(X, {"method": "logreg", "n_clusters": 10, "smooth_k": 5, "smooth_alpha": 0.6}, seed=0, y=part)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    P = LogisticRegression(max_iter=1000, random_state=0).fit(Xn[part >= 0], part[part >= 0]).predict_proba(Xn)
+    nb = NearestNeighbors(n_neighbors=6, metric="cosine").fit(Xn).kneighbors(Xn, return_distance=False)[:, 1:]
+    Q = P
+    for _ in range(3):
+        Q = 0.4 * P + 0.6 * Q[nb].mean(1)
+    agree = (est.labels_ == Q.argmax(1)).mean()
+    assert agree > 0.995  # ties in the 5th-neighbour distance may pick another row for a handful of images
+    np.testing.assert_allclose(est.probabilities_.sum(1), 1, rtol=1e-5)
+    plain = fit_clusterer(X, {"method": "logreg", "n_clusters": 10}, seed=0, y=part)
+    assert (est.labels_ != plain.labels_).any()  # the smoothing changed something

@@ -143,3 +143,29 @@ def test_real_lite0_weights_see_vehicles_and_animals():
     random_acc = coarse(net)
     assert "by position" in load_pretrained(net, "efficientnet_lite0")
     assert coarse(net) >= 0.75 > random_acc + 0.1
+
+
+@needs_lite0
+def test_kit_extract_cli_loads_packaged_weights_like_the_library(tmp_path):
+    """`kit extract --weights NAME --input-size --tta` gives the features the library call gives; timm-only flags
+    on a non-timm model exit 2 with one line."""
+    from typer.testing import CliRunner
+
+    from kit.cli.main import app
+    from kit.competition import load_competition, make_competition
+    from kit.data.digits import load_digits
+    from kit.features import load_features
+    from kit.train.extract import extract_features
+
+    comp_dir = make_competition(load_digits(), tmp_path / "comp", n_images=12, seed=0)
+    out = tmp_path / "f.npz"
+    res = CliRunner().invoke(app, ["extract", "timm:tf_efficientnet_lite0", str(comp_dir), "-o", str(out),
+                                   "--weights", "efficientnet_lite0", "--input-size", "64", "--tta", "hflip"])
+    assert res.exit_code == 0, res.output
+    ref = extract_features("timm:tf_efficientnet_lite0", load_competition(comp_dir).images, tmp_path / "r.npz",
+                           weights="efficientnet_lite0", input_size=64, tta="hflip", progress=False)
+    np.testing.assert_allclose(load_features(out)[1], load_features(ref)[1], rtol=1e-5, atol=1e-5)
+    res = CliRunner().invoke(app, ["extract", "raw", str(comp_dir), "-o", str(tmp_path / "x.npz"),
+                                   "--weights", "efficientnet_lite0"])
+    assert isinstance(res.exception, ConfigError) and "extract.weights is for timm" in str(res.exception)
+    assert not (tmp_path / "x.npz").exists()
