@@ -24,7 +24,7 @@ def blend_command(
                                 "earliest submission."),
     competition: Path = typer.Option(None, "--competition", "-c", help="Competition folder (default: the "
                                      "\"competition\" key of the submissions' .json files)."),
-    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard",
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--leaderboard",
                                      help="Leaderboard log to append the blend's score to."),
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     private: bool = typer.Option(False, "--private", help="Also print private scores (hidden by default, as on Kaggle)."),
@@ -57,7 +57,7 @@ def blend_command(
     check_file_path(meta_out, "--out")
     _check_not_an_input(out, meta_out, submissions)
     if not no_leaderboard:
-        check_leaderboard(leaderboard, "--leaderboard")
+        check_leaderboard(leaderboard, "--leaderboard-file")
     metas = [_submission_meta(s) for s in submissions]
     comp = load_competition(_find_competition(submissions, metas, competition))
     df, details = blend_details(submissions, comp, w, names=[str(s) for s in submissions])

@@ -62,7 +62,7 @@ def cluster_command(
     console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 
-def _k_option(k: str) -> int | str:
+def _k_option(k: str, flag: str = "--k") -> int | str:
     """--k: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
     if k.strip().lower() == "auto":
         return "auto"
@@ -71,5 +71,5 @@ def _k_option(k: str) -> int | str:
     except ValueError:
         value = 0
     if value < 1:
-        raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint="'--k'")
+        raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint=f"'{flag}'")
     return value

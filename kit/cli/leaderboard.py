@@ -10,7 +10,8 @@ from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 
 @app.command("leaderboard")
 def leaderboard_command(
-    file: Path = typer.Option(Path("submissions/leaderboard.csv"), "--file", "-f", help="Leaderboard CSV to list."),
+    file: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--file", "-f",
+                              help="Leaderboard CSV to list."),
     competition: str = typer.Option(None, "--competition", "-c", help="Only this competition's entries (its name, "
                                     "as in the competition column)."),
     private: bool = typer.Option(False, "--private", help="Also show the private score (hidden while you choose)."),

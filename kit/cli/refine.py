@@ -2,11 +2,14 @@
 fresh network trained from scratch."""
 from pathlib import Path
 
+from typing import Optional
+
 import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import NeighborFeatures, RefineMode
+from kit.cli.cluster import _k_option
 from kit.cli.pretrain import _section
 
 
@@ -19,10 +22,12 @@ def refine_command(
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
     mode: RefineMode = typer.Option(None, help="auto: scan, with labeled.csv's labels in its loss when there are "
                                     "some (semi: cross-entropy + FixMatch instead)."),
-    k: int = typer.Option(None, "-k", help="Neighbours per image (default 20)."),
+    k: int = typer.Option(None, "--neighbors", min=1, help="Neighbours per image (default 20); refine.k in a config."),
+    old_k: int = typer.Option(None, "-k", hidden=True, min=1),  # deprecated: -k is the cluster count in `kit cluster`
     epochs: int = typer.Option(None, help="SCAN (or semi-supervised) epochs."),
     self_label_epochs: int = typer.Option(None, help="Self-labelling epochs after SCAN."),
-    n_clusters: int = typer.Option(None, help="Clusters (default: the competition's class count)."),
+    n_clusters: Optional[str] = typer.Option(None, metavar="<int|auto>", help="Clusters (default: the competition's "
+                                             "class count; auto: chosen from the data)."),
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it."),
     neighbor_features: NeighborFeatures = typer.Option(None, help="Where neighbours are mined: the model's features "
                                                        "(default), raw pixels or dense SIFT (for a fresh model)."),
@@ -31,7 +36,7 @@ def refine_command(
 ) -> None:
     """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
 
-    Example: kit refine runs/fm/pretrain competitions/fm -k 20 --epochs 100 -o runs/fm/refine
+    Example: kit refine runs/fm/pretrain competitions/fm --neighbors 20 --epochs 100 -o runs/fm/refine
 
     From scratch: kit refine small_cnn competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
     """
@@ -40,9 +45,13 @@ def refine_command(
     from kit.pipeline.stages import refine_stage
     from kit.train.loop import rerun_hint
 
+    if old_k is not None:
+        console.print("-k is deprecated in `kit refine` (it is the cluster count in `kit cluster`): use --neighbors")
+        k = old_k if k is None else k
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
-                           n_clusters=n_clusters, freeze_encoder=freeze, seed=seed,
+                           n_clusters=None if n_clusters is None else _k_option(n_clusters, "--n-clusters"),
+                           freeze_encoder=freeze, seed=seed,
                            neighbor_features=neighbor_features.value if neighbor_features else None).items():
         if value is not None:
             options[key] = value

@@ -16,8 +16,9 @@ def score(
         None, "--competition", "-c", help="Competition folder; its competition.json gives the metric (default: the "
         "\"competition\" key of <submission>.json or submission.json next to it)."),
     solution: Path = typer.Option(None, help="Solution CSV (default: <competition>/hidden/solution.csv)."),
-    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard", "--out", "-o",
-                                     help="Leaderboard log to append to."),
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--out", "-o",
+                                     help="Leaderboard log to append to (as in `kit leaderboard --leaderboard-file`)."),
+    old_leaderboard: Path = typer.Option(None, "--leaderboard", hidden=True),  # deprecated: a flag in `kit run`
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     config_hash: str = typer.Option("", help="Config hash recorded with the entry (default: from the submission's .json)."),
     private: bool = typer.Option(False, "--private", help="Also print the private score (hidden by default, as on Kaggle)."),
@@ -34,8 +35,11 @@ def score(
     from kit.competition.leaderboard import append_entry, check_leaderboard, git_commit
     from kit.errors import DataError
 
+    if old_leaderboard is not None:
+        console.print("--leaderboard PATH is deprecated (in `kit run` --leaderboard is a flag): use --leaderboard-file")
+        leaderboard = old_leaderboard
     if not no_leaderboard:
-        check_leaderboard(leaderboard, "--leaderboard")  # a folder or a foreign CSV: refused before scoring
+        check_leaderboard(leaderboard, "--leaderboard-file")  # a folder or a foreign CSV: refused before scoring
     meta_path, meta = _submission_meta(submission)
     if competition is None and meta.get("competition"):
         competition = _resolve(meta["competition"], meta_path)

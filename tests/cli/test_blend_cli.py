@@ -61,7 +61,7 @@ def listing(folder):
 def test_blend_writes_scores_and_records(tmp_path, setup, capsys):
     comp, subs = setup
     out, lb = tmp_path / "blend.csv", tmp_path / "lb.csv"
-    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard", lb, "--weights", "0.4,0.35,0.25")
+    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--weights", "0.4,0.35,0.25")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(stdout), sep="\t", dtype={"weight": str})  # piped: TSV
     assert table.columns.tolist() == ["submission", "weight", "agreement", "public", "NMI", "ARI"]  # private hidden
@@ -88,7 +88,7 @@ def test_blend_writes_scores_and_records(tmp_path, setup, capsys):
     assert rows["config"].tolist() == ["blend"] and rows["config_hash"].tolist() == [meta["config_hash"]]
 
     # the same blend again: same content, allowed, and not a second row; --private shows the private scores
-    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard", lb, "--weights", "0.4,0.35,0.25",
+    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--weights", "0.4,0.35,0.25",
                                  "--private")
     assert code == 0 and "already on" in err and stdout.splitlines()[0].split("\t")[4] == "private"
     assert len(pd.read_csv(lb)) == 1
@@ -144,8 +144,8 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, setup, caps
         ((subs[0], subs[1], "-o", subs[1]), f"--out {subs[1]} would overwrite {subs[1]} (of input 2)"),
         ((subs[0], subs[1], "-o", subs[0].with_suffix(".txt")),
          f"would overwrite {subs[0].with_suffix('.json')} (of input 1)"),
-        ((subs[0], subs[1], "-o", scored, "--leaderboard", lb), f"--out {scored} is the file of a row of {lb}"),
-        ((subs[0], subs[1], "-o", scored, "--leaderboard", lb, "--no-leaderboard"), "is the file of a row of"),
+        ((subs[0], subs[1], "-o", scored, "--leaderboard-file", lb), f"--out {scored} is the file of a row of {lb}"),
+        ((subs[0], subs[1], "-o", scored, "--leaderboard-file", lb, "--no-leaderboard"), "is the file of a row of"),
         ((subs[0], subs[1], "-o", out, "--weights", "1,2,3"), "--weights: 2 submissions need 2 weights, got 3"),
         ((subs[0], subs[1], "-o", out, "--weights", "1,-2"), "--weights: every weight must be a positive number"),
         ((subs[0], subs[1], "-o", out, "--weights", "1,x"), "--weights: expected comma-separated numbers"),

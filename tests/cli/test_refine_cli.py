@@ -11,13 +11,22 @@ def test_refine_cli_errors_and_success(tmp_path):
     assert not (tmp_path / "out").exists()
     model = tmp_path / "ae"
     assert kit("pretrain", str(comp), "-o", str(model), "--model", "mlp_ae", "--epochs", "2").returncode == 0
-    big_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "-k", "500")
+    big_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--neighbors", "500")
     assert big_k.returncode == 2 and "k=500 must be smaller" in big_k.stderr and not (tmp_path / "out").exists()
+    old_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "-k", "500")  # old spelling: still read
+    assert old_k.returncode == 2 and "use --neighbors" in old_k.stderr and "k=500 must be smaller" in old_k.stderr
     semi = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--mode", "semi")
     assert semi.returncode == 2 and "needs labeled images" in semi.stderr
-    ok = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1")
+    bad_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--n-clusters", "many")
+    assert bad_k.returncode == 2 and "--n-clusters" in bad_k.stderr and "integer >= 1 or auto" in bad_k.stderr
+    ok = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1",
+             "--n-clusters", "auto")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "out" / "probabilities.npz").exists() and (tmp_path / "out" / "model.json").exists()
+    import json
+
+    auto = json.loads((tmp_path / "out" / "model.json").read_text())["auto_k"]  # labels absent: K chosen from data
+    assert auto["n_clusters"] >= 2 and auto["source"]
 
 
 def test_refine_cli_trains_a_fresh_network(tmp_path):
@@ -45,7 +54,7 @@ def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, m
 
     comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
     args = ["refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
-            "dsift", "-k", "10", "--epochs", "3", "--self-label-epochs", "0"]
+            "dsift", "--neighbors", "10", "--epochs", "3", "--self-label-epochs", "0"]
 
     def run(*extra):
         monkeypatch.setattr(sys, "argv", ["kit", *args, *extra])
@@ -66,7 +75,7 @@ def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, m
     code, err = run()
     assert code == 130 and "refine interrupted; rerun with --resume to resume from epoch 2" in err
     monkeypatch.setattr(mod, "write_csv", real)
-    code, err = run("--resume", "-k", "5")
+    code, err = run("--resume", "--neighbors", "5")
     assert code == 2 and "refine.k=10, now 5" in err and len(err.strip().splitlines()) == 1
     code, err = run("--resume")
     assert code == 0, err

@@ -46,15 +46,17 @@ def test_score_appends_leaderboard(tmp_path, comp, monkeypatch):
     lb = pd.read_csv(tmp_path / "submissions" / "leaderboard.csv", dtype={"config_hash": str})
     assert lb["public"].tolist() == [1.0] and lb["private"].tolist() == [1.0] and lb["config_hash"].tolist() == ["h123"]
     assert lb["competition"].tolist() == [comp.name]  # the competition's name (its folder's, when not set)
-    res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "other.csv")
+    res = invoke("score", sub, "--competition", comp, "--leaderboard-file", tmp_path / "other.csv")
     assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "other.csv")) == 1
+    res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "old.csv")  # the old spelling
+    assert res.exit_code == 0 and "deprecated" in res.output and len(pd.read_csv(tmp_path / "old.csv")) == 1
 
 
 def test_competition_found_from_submission_json(tmp_path, comp):
     (tmp_path / "run").mkdir()
     sub = perfect(comp, tmp_path / "run" / "submission.csv")
     (tmp_path / "run" / "submission.json").write_text(json.dumps({"competition": str(comp), "config_hash": "cfg9"}))
-    res = invoke("score", sub, "--leaderboard", tmp_path / "lb.csv")
+    res = invoke("score", sub, "--leaderboard-file", tmp_path / "lb.csv")
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "lb.csv", dtype=str)["config_hash"].tolist() == ["cfg9"]
     other = perfect(comp, tmp_path / "run" / "v2.csv")  # no v2.json: falls back to submission.json in the folder
@@ -138,13 +140,13 @@ def test_bad_submission_exits_2_from_the_real_entry_point(tmp_path, comp):
 def test_scores_on_stdout_notes_on_stderr(tmp_path, comp):
     sub = perfect(comp, tmp_path / "perfect.csv")
     lb = tmp_path / "lb.csv"
-    res = invoke("score", sub, "--competition", comp, "--leaderboard", lb, "--format", "csv", "--private")
+    res = invoke("score", sub, "--competition", comp, "--leaderboard-file", lb, "--format", "csv", "--private")
     assert res.exit_code == 0, res.output
     row = pd.read_csv(io.StringIO(res.stdout), dtype={"submission": str, "competition": str})
     assert row.columns.tolist() == ["submission", "competition", "metric", "public", "private", "NMI", "ARI"]
     assert row.iloc[0].tolist() == [str(sub), comp.name, "cluster_accuracy", 1.0, 1.0, 1.0, 1.0]
     assert "appended to" in res.stderr and "public rows" in res.stderr and "appended" not in res.stdout
-    res = invoke("score", sub, "--competition", comp, "--leaderboard", lb)  # not a terminal: TSV, private hidden
+    res = invoke("score", sub, "--competition", comp, "--leaderboard-file", lb)  # not a terminal: TSV, private hidden
     assert res.stdout.splitlines()[0] == "submission\tcompetition\tmetric\tpublic\tNMI\tARI"
     assert "already on" in res.stderr and "private score hidden" in res.stderr
 
