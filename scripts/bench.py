@@ -158,7 +158,7 @@ def main() -> int:
             rows.append(blend_row(dataset, configs, submissions))
     skipped = [c for _, c in ENTRIES if args.skip and any(s in c for s in args.skip)]
     write_results(ROOT / args.out, rows, skipped, calib)
-    for extra in ("attempts.md", "gpu.md", "scale.md", "experiments.md"):  # measured separately; kept beside the table
+    for extra in ("attempts.md", "auto_k.md", "reproducibility.md", "gpu.md", "scale.md", "experiments.md"):  # measured separately; kept beside the table
         if (ROOT / "bench" / extra).exists():
             with open(ROOT / args.out, "a") as f:
                 f.write("\n" + (ROOT / "bench" / extra).read_text())
