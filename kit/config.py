@@ -76,7 +76,7 @@ SUBMIT_KEYS = {
 SUBMIT_DEFAULTS = {"leaderboard": True, "copy_to": "submissions/{name}-{{id}}.csv", "same_fraction": None}
 STAGES = ("pretrain", "finetune", "refine")
 # keywords the pipeline fills from the competition and the run, never from a config
-INTERNAL = {"resume", "progress", "val_images", "val_labels", "device_override", "ids", "neighbors",
+INTERNAL = {"resume", "progress", "val_images", "val_labels", "ids", "neighbors",
             "labeled_index", "labeled_labels"}
 CLUSTER_RUN_KEYS = ("mapping",)  # cluster keys of the run, not of the clusterer: dropped from its spec
 FRESH_NEIGHBORS = ("dsift", "pixels")  # descriptors: a fresh network's own features are random

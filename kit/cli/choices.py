@@ -46,12 +46,6 @@ class LabelMapping(str, Enum):
     hungarian = "hungarian"
 
 
-class CompetitionType(str, Enum):
-    label = "label"
-    binary = "binary"
-    pairs = "pairs"
-
-
 CLUSTER_METHODS = ("agglomerative", "argmax", "ekmeans", "ensemble", "gmm", "kmeans", "label_spreading", "logreg",
                    "scan", "spectral")
 ClusterMethod = Enum("ClusterMethod", {name: name for name in CLUSTER_METHODS}, type=str)

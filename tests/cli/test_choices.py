@@ -1,11 +1,10 @@
 """The CLI's fixed choices are the library's own lists (spelled out in kit.cli.choices to keep `kit` start fast)."""
-from kit.cli.choices import (CLUSTER_METHODS, Augment, ClusterMethod, CompetitionType, Device, FeatureKind,
+from kit.cli.choices import (CLUSTER_METHODS, Augment, ClusterMethod, Device, FeatureKind,
                              LabelMapping, value)
 
 
 def test_choices_match_the_library():
     from kit.cluster import CLUSTERERS
-    from kit.competition.validate import TYPES
     from kit.train.augment import PRESETS
     from kit.train.pretrain import OBJECTIVES
 
@@ -14,7 +13,6 @@ def test_choices_match_the_library():
     assert list(CLUSTER_METHODS) == CLUSTERERS.names == [m.value for m in ClusterMethod]
     assert tuple(m.value for m in Objective) == OBJECTIVES
     assert tuple(m.value for m in Augment) == PRESETS
-    assert tuple(m.value for m in CompetitionType) == TYPES
     assert [m.value for m in Device] == ["auto", "cpu", "cuda"]
     assert [m.value for m in FeatureKind] == ["latent", "logits"]
     from kit.cli.choices import RefineMode
