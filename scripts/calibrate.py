@@ -9,7 +9,6 @@ milliseconds runs the bench's training stages in about twice the seconds.
 """
 from __future__ import annotations
 
-import platform
 import statistics
 import time
 
@@ -24,30 +23,13 @@ def _median_ms(fn, repeats: int = 7) -> float:
     return statistics.median(times)
 
 
-def cpu_flags() -> str:
-    """The widest vector extension the CPU has (avx512 / avx2 / other), from /proc/cpuinfo."""
-    try:
-        text = open("/proc/cpuinfo").read()
-    except OSError:
-        return platform.machine()
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def calibration() -> dict:
     """{'matmul_ms': ..., 'conv_ms': ..., 'threads': ..., 'isa': ..., 'cpu': ...}."""
     import torch
 
+    from kit.determinism import cpu_info
+
+    info = cpu_info()  # the ISA torch uses (an ISA cap in the environment shows), as recorded with submissions
     torch.manual_seed(0)
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     net = torch.nn.Sequential(
@@ -66,7 +48,7 @@ def calibration() -> dict:
         net(x).square().mean().backward()
 
     return {"matmul_ms": round(_median_ms(matmul), 1), "conv_ms": round(_median_ms(conv), 1),
-            "threads": torch.get_num_threads(), "isa": cpu_flags(), "cpu": cpu_model()}
+            "threads": torch.get_num_threads(), "isa": info["cpu_capability"], "cpu": info["cpu"]}
 
 
 def calibration_line(c: dict | None = None) -> str:

@@ -166,11 +166,13 @@ def _find_competition(submissions: list[Path], metas: list, given: Path | None) 
     """``--competition``, else the folder the submissions' .json files name; refuses submissions whose .json names
     another competition than the others (or than ``--competition``)."""
     from kit.errors import DataError
+    from kit.submit.metadata import resolve_competition_path
 
     claims = []  # (submission, json path, competition folder, competition name)
     for sub, (meta_path, meta) in zip(submissions, metas):
         if meta.get("competition"):
-            claims.append((sub, meta_path, _resolve(str(meta["competition"]), meta_path), meta.get("competition_name")))
+            claims.append((sub, meta_path, resolve_competition_path(str(meta["competition"]), meta_path),
+                           meta.get("competition_name")))
     if given is None:
         existing = [c for c in claims if c[2].is_dir()]
         if not existing:
@@ -192,12 +194,3 @@ def _find_competition(submissions: list[Path], metas: list, given: Path | None) 
                             f"{meta_path.name}), not {ref_name or reference.name!r} ({reference}); blend submissions "
                             "of one competition")
     return reference
-
-
-def _resolve(comp: str, meta_path: Path) -> Path:
-    """A relative competition path is tried from the current folder, then from the JSON's folder."""
-    path = Path(comp)
-    if path.is_absolute() or path.exists():
-        return path
-    beside = meta_path.parent / path
-    return beside if beside.exists() else path

@@ -5,6 +5,8 @@ here because importing kit.cluster or torch just to build --help would make ever
 """
 from enum import Enum
 
+import typer
+
 
 class Objective(str, Enum):
     reconstruction = "reconstruction"
@@ -60,3 +62,16 @@ class RefineMode(str, Enum):
     auto = "auto"
     scan = "scan"
     semi = "semi"
+
+
+def k_option(k: str, flag: str = "--k") -> int | str:
+    """--k: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
+    if k.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(k)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint=f"'{flag}'")
+    return value

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
-from kit.cli.choices import ClusterMethod, LabelMapping, value
+from kit.cli.choices import ClusterMethod, LabelMapping, k_option, value
 from kit.cli.options import parse_options
 from kit.cli.reduce import config_section
 from kit.errors import ConfigError
@@ -54,7 +54,7 @@ def cluster_command(
 
         comp = load_competition(competition)
     if k is not None:
-        spec["n_clusters"] = _k_option(k)
+        spec["n_clusters"] = k_option(k)
     check = {**spec, "n_clusters": 10} if spec.get("n_clusters", "auto") == "auto" else spec
     create_clusterer(check, seed=seed)  # a bad spec fails before the embedding is read
     path = cluster_stage(comp, embedding, spec, seed, out.parent, out_name=out.name, mapping=value(mapping),
@@ -62,14 +62,3 @@ def cluster_command(
     console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 
-def _k_option(k: str, flag: str = "--k") -> int | str:
-    """--k: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
-    if k.strip().lower() == "auto":
-        return "auto"
-    try:
-        value = int(k)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint=f"'{flag}'")
-    return value

@@ -8,8 +8,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
-from kit.cli.choices import NeighborFeatures, RefineMode
-from kit.cli.cluster import _k_option
+from kit.cli.choices import NeighborFeatures, RefineMode, k_option
 from kit.cli.pretrain import _section
 
 
@@ -50,7 +49,7 @@ def refine_command(
         k = old_k if k is None else k
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
-                           n_clusters=None if n_clusters is None else _k_option(n_clusters, "--n-clusters"),
+                           n_clusters=None if n_clusters is None else k_option(n_clusters, "--n-clusters"),
                            freeze_encoder=freeze, seed=seed,
                            neighbor_features=neighbor_features.value if neighbor_features else None).items():
         if value is not None:

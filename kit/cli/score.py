@@ -42,7 +42,9 @@ def score(
         check_leaderboard(leaderboard, "--leaderboard-file")  # a folder or a foreign CSV: refused before scoring
     meta_path, meta = _submission_meta(submission)
     if competition is None and meta.get("competition"):
-        competition = _resolve(meta["competition"], meta_path)
+        from kit.submit.metadata import resolve_competition_path
+
+        competition = resolve_competition_path(meta["competition"], meta_path)
     if competition is None:
         raise DataError(f"{submission}: pass --competition DIR (its competition.json gives the metric); "
                         "no submission .json next to it names one")
@@ -86,12 +88,3 @@ def _submission_meta(submission: Path) -> tuple[Path | None, dict]:
                 raise DataError(f"{path}: invalid JSON ({e})") from None
             return path, meta if isinstance(meta, dict) else {}
     return None, {}
-
-
-def _resolve(comp: str, meta_path: Path) -> Path:
-    """A relative competition path is tried from the current folder, then from the JSON's folder."""
-    path = Path(comp)
-    if path.is_absolute() or path.exists():
-        return path
-    beside = meta_path.parent / path
-    return beside if beside.exists() else path

@@ -159,11 +159,9 @@ def run_pipeline(
     write_json(run_dir / "stages.json", paths)
 
     submission = sub.path / "submission.csv"
-    scores = _score(comp_dir, submission, comp.metric, sub.path)
     validation = read_json(val.path / "validation.json")
-    if scores is not None:
-        scores = {**scores, "validation": validation["score"], "validation_kind": validation["kind"]}
-        write_json(sub.path / "scores.json", scores)
+    scores = _score(comp_dir, submission, comp.metric, sub.path,
+                    {"validation": validation["score"], "validation_kind": validation["kind"]})
     if copy_submission and cfg["submit"].get("copy_to"):
         from kit.competition.leaderboard import submission_dest
 
@@ -204,14 +202,15 @@ def _metadata(cfg: dict, config_hash: str, seed: int) -> dict:
     return submission_metadata(config=cfg, config_hash=config_hash, seed=seed)
 
 
-def _score(comp_dir: Path, submission: Path, metric: str, out_dir: Path) -> dict | None:
-    """Offline public/private score against the hidden solution, when this machine has it."""
+def _score(comp_dir: Path, submission: Path, metric: str, out_dir: Path, extra: dict) -> dict | None:
+    """Offline public/private score against the hidden solution, when this machine has it, with ``extra`` (the
+    validation score) beside it in scores.json."""
     from kit.competition import score_submission
 
     solution = Path(comp_dir) / "hidden" / "solution.csv"
     if not solution.exists():
         return None
-    scores = score_submission(submission, solution, metric)
+    scores = {**score_submission(submission, solution, metric), **extra}
     write_json(out_dir / "scores.json", scores)
     return scores
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from pathlib import Path
 from importlib import metadata as importlib_metadata
 from typing import Any
 
@@ -34,3 +35,12 @@ def submission_metadata(*, config: Any = None, config_hash: str = "", seed: int 
         "packages": package_versions(),
         **extra,
     }
+
+
+def resolve_competition_path(comp: str, meta_path: Path) -> Path:
+    """A submission .json's relative competition path: tried from the current folder, then from the JSON's folder."""
+    path = Path(comp)
+    if path.is_absolute() or path.exists():
+        return path
+    beside = meta_path.parent / path
+    return beside if beside.exists() else path
