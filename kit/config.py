@@ -78,7 +78,7 @@ STAGES = ("pretrain", "finetune", "refine")
 # keywords the pipeline fills from the competition and the run, never from a config
 INTERNAL = {"resume", "progress", "val_images", "val_labels", "ids", "neighbors",
             "labeled_index", "labeled_labels"}
-CLUSTER_RUN_KEYS = ("mapping",)  # cluster keys of the run, not of the clusterer: dropped from its spec
+CLUSTER_RUN_KEYS = ("mapping", "smooth_k", "smooth_alpha")  # keys of the cluster stage, not of the clusterer
 FRESH_NEIGHBORS = ("dsift", "pixels")  # descriptors: a fresh network's own features are random
 
 
@@ -410,6 +410,15 @@ def clusterer_spec(cluster: dict[str, Any]) -> dict[str, Any]:
 def label_mapping(cluster: dict[str, Any]) -> str:
     """How cluster ids become classes with the labeled images (cluster.mapping; kit cluster --mapping)."""
     return cluster.get("mapping") or "majority"
+
+
+SMOOTH_ALPHA = 0.8
+
+
+def smoothing(cluster: dict[str, Any]) -> dict[str, Any]:
+    """The cluster stage's neighbour smoothing (cluster.smooth_k / smooth_alpha; kit cluster --smooth-k)."""
+    return {"smooth_k": int(cluster.get("smooth_k") or 0),
+            "smooth_alpha": float(cluster.get("smooth_alpha", SMOOTH_ALPHA))}
 
 
 def _check_submit(submit: Any, name: str) -> dict[str, Any]:

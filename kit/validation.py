@@ -21,11 +21,14 @@ SAMPLE = 3000
 REFERENCE_DIM = 50
 
 
-def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray, folds: int = FOLDS) -> float:
-    """Mean accuracy on held-out labeled rows, refitting the clusterer with each fold's labels hidden."""
+def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray, folds: int = FOLDS,
+                             smooth: tuple[np.ndarray, float] | None = None) -> float:
+    """Mean accuracy on held-out labeled rows, refitting the clusterer with each fold's labels hidden.
+    ``smooth``: (neighbour indices, alpha) of the run's cluster.smooth_k, applied to every refit as the run did."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from kit.cluster import fit_clusterer
+    from kit.cluster.smoothing import smooth_labels
 
     rows = np.flatnonzero(y >= 0)
     counts = np.bincount(y[rows])
@@ -38,7 +41,8 @@ def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray
         part = y.copy()
         part[held] = -1
         est = fit_clusterer(X, spec, seed=seed, y=part)
-        hits += int((np.asarray(est.labels_)[held] == y[held]).sum())
+        labels = np.asarray(est.labels_) if smooth is None else smooth_labels(est, *smooth)[1]
+        hits += int((labels[held] == y[held]).sum())
     return hits / len(rows)
 
 
@@ -46,7 +50,7 @@ def reference_features(images: np.ndarray, seed: int) -> np.ndarray:
     """Dense SIFT -> PCA -> unit rows: one space per competition, whatever features a run used."""
     from sklearn.decomposition import PCA
 
-    from kit.descriptors import describe
+    from kit.features.descriptors import describe
 
     D = describe("dsift", images).astype(np.float32)
     Z = PCA(min(REFERENCE_DIM, *D.shape), random_state=seed).fit_transform(D)
@@ -63,11 +67,13 @@ def silhouette(Z: np.ndarray, clusters: np.ndarray, seed: int) -> float:
 
 
 def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, seed: int, trained_on_labels: bool,
-                   out_dir: Path) -> Path:
-    """validation.json: {"score", "kind", "n"} for the run whose clusters are ``clusters_path``."""
+                   out_dir: Path, *, smooth_k: int = 0, smooth_alpha: float = 0.8,
+                   neighbors: Path | None = None) -> Path:
+    """validation.json: {"score", "kind", "n"} for the run whose clusters are ``clusters_path`` (``smooth_k``...:
+    the run's cluster smoothing, which k-fold refits repeat)."""
     from kit.cluster import CLUSTERERS
     from kit.cluster.auto_k import is_auto
-    from kit.features import load_features
+    from kit.features.files import load_features
     from kit.pipeline.stages import labeled_positions
 
     with np.load(clusters_path, allow_pickle=False) as z:
@@ -84,7 +90,13 @@ def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, 
             _, X = load_features(embedding_path)
             y = np.full(len(ids), -1, dtype=np.int64)
             y[index] = truth
-            result = {"score": cross_validated_accuracy(X, spec, seed, y), "kind": "kfold", "n": len(index)}
+            smooth = None
+            if smooth_k:
+                from kit.cluster.smoothing import neighbour_indices
+
+                smooth = (neighbour_indices(X, ids, smooth_k, neighbors, seed)[0], smooth_alpha)
+            result = {"score": cross_validated_accuracy(X, spec, seed, y, smooth=smooth), "kind": "kfold",
+                      "n": len(index)}
         else:
             kind = "train_labels" if trained_on_labels else "labels"
             result = {"score": float((labels[index] == truth).mean()), "kind": kind, "n": len(index)}

@@ -30,11 +30,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at the Fashion-MNIST default, kept as rows
     ("sklearn digits", "configs/digits.yaml"),
     ("sklearn digits", "configs/bench/digits_refine.yaml"),
+    ("sklearn digits", "configs/bench/digits_scratch_nosmooth.yaml"),
     ("sklearn digits", "configs/bench/digits_scratch.yaml"),
     ("sklearn digits", "configs/bench/digits_lite0_scan.yaml"),
     ("Fashion-MNIST", "configs/bench/fashion_mnist_raw_pca_kmeans.yaml"),
     ("Fashion-MNIST", "configs/bench/fashion_mnist_raw_pca_tsne_kmeans.yaml"),
     ("Fashion-MNIST", "configs/bench/fashion_mnist_dsift_pca_kmeans.yaml"),
+    ("Fashion-MNIST", "configs/bench/fm_nosmooth.yaml"),
     ("Fashion-MNIST", "configs/fashion_mnist.yaml"),
     ("Fashion-MNIST", "configs/bench/fm_ae_tsne_ekm.yaml"),
     ("Fashion-MNIST", "configs/bench/fm_ae_refine.yaml"),
@@ -42,10 +44,12 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_raw_pca_tsne_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_dsift_pca_kmeans.yaml"),
+    ("CIFAR-10", "configs/bench/cifar10_scratch_nosmooth.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_scratch.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_kmeans.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_kmeans_noflip.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_scan.yaml"),
+    ("CIFAR-10", "configs/bench/cifar10_lite0_scan_smooth.yaml"),
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_scratch.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_lite0_kmeans.yaml"),
@@ -81,7 +85,11 @@ STAGES = ("pretrain", "finetune", "neighbors", "refine", "extract", "reduce", "c
 def device_name() -> str:
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
-    return f"CPU ({os.cpu_count()} cores, {platform.machine()})"
+    from kit.determinism import cpu_info
+
+    info = cpu_info()
+    isa = f", {info['cpu_capability']}" if info["cpu_capability"] else ""
+    return f"CPU ({os.cpu_count()} cores, {info['cpu'] or platform.machine()}{isa})"
 
 
 def stage_seconds(stages: dict) -> dict[str, float]:

@@ -26,7 +26,7 @@ SIZES = (10_000, 70_000, 300_000, 1_000_000)
 STEPS = {
     "pca": "PCA 128 -> 50 (kit.reduce, sklearn)",
     "kmeans": "K-Means k=10 (kit.cluster, backend faiss, n_init 1, max_iter 25)",
-    "knn": "kNN mining k=20 (kit.neighbors.knn, exact faiss, cosine)",
+    "knn": "kNN mining k=20 (kit.features.neighbors.knn, exact faiss, cosine)",
 }
 
 
@@ -44,7 +44,7 @@ def make_data(n: int):
 def run_step(step: str, n: int) -> dict:
     """Child process body: generate, measure one step, return the numbers."""
     from kit.cluster import create_clusterer
-    from kit.neighbors import knn
+    from kit.features.neighbors import knn
     from kit.reduce import reduce
 
     import faiss  # noqa: F401  (imported before timing: seconds measure the step, not library imports)
@@ -84,21 +84,18 @@ def measure(step: str, n: int, timeout: float) -> dict:
 
 
 def device_line() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from kit.determinism import cpu_info
+
+    info = cpu_info()
     mem = ""
     try:
         kib = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
         mem = f", {kib / 2**20:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return f"CPU: {model}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, no GPU used"
+    model = info["cpu"] or platform.processor() or platform.machine()
+    isa = f" ({info['cpu_capability']})" if info["cpu_capability"] else ""
+    return f"CPU: {model}{isa}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, no GPU used"
 
 
 def order(row: tuple[int, str, dict]) -> tuple[int, int]:

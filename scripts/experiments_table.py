@@ -40,7 +40,7 @@ def main() -> int:
                     r = df.loc[df["public"].idxmax()]
                     label = r.get("variant", None)
                     if label is None or (isinstance(label, float) and label != label):
-                        from kit.sweep import short_keys
+                        from kit.experiments.sweep import short_keys
 
                         keys = list(df.columns[:list(df.columns).index("public")])
                         label = ", ".join(f"{s}={r[k]}" for k, s in zip(keys, short_keys(keys)))

@@ -36,6 +36,30 @@ def test_kfold_matches_a_direct_cross_validation_of_the_probe(digits):
     assert 0.5 < got < 1.0  # held-out rows: not the training accuracy of 1.0
 
 
+def test_kfold_repeats_the_runs_smoothing_on_every_refit(digits):
+    """Oracle: the same folds, each probe's probabilities smoothed over the given neighbours (the recurrence)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from tests.cluster.test_smoothing import recurrence
+
+    X, y, _ = digits
+    rng = np.random.default_rng(0)
+    part = np.full(len(y), -1)
+    for c in range(10):
+        part[rng.choice(np.flatnonzero(y == c), 10, replace=False)] = c
+    nb = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X, return_distance=False)[:, 1:]
+    got = cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5, smooth=(nb, 0.8))
+    rows = np.flatnonzero(part >= 0)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    hits = 0
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(rows, part[rows]):
+        m = LogisticRegression(max_iter=1000, random_state=0).fit(Xn[rows[train]], part[rows[train]])
+        Q = recurrence(m.predict_proba(Xn), nb, 0.8)
+        hits += (Q.argmax(1)[rows[test]] == part[rows[test]]).sum()
+    assert got == pytest.approx(hits / len(rows))
+    assert got != cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5)
+
+
 def test_silhouette_is_sklearns_and_ranks_the_true_classes_above_noise(digits):
     _, y, images = digits
     Z = reference_features((images[..., None] * 15).astype(np.uint8), 0)

@@ -75,3 +75,12 @@ def k_option(k: str, flag: str = "--k") -> int | str:
     if value < 1:
         raise typer.BadParameter(f"must be an integer >= 1 or auto, got {k!r}", param_hint=f"'{flag}'")
     return value
+
+
+SEED_MAX = 2**32 - 1  # numpy and sklearn seeds: 0 .. 2**32 - 1 (kit.train.options.SEED_MAX, not imported: torch)
+
+
+def seed_option(default: int | None = 0, help: str = "Seed (0 .. 2**32 - 1).") -> typer.models.OptionInfo:
+    """The one --seed of every command: a negative or too large seed fails as a usage error (exit 2), before any
+    work, instead of as a numpy or sklearn traceback after it."""
+    return typer.Option(default, "--seed", min=0, max=SEED_MAX, help=help)

@@ -12,6 +12,7 @@ from kit.cli.choices import ClusterMethod, LabelMapping, k_option, value
 from kit.cli.options import parse_options
 from kit.cli.reduce import config_section
 from kit.errors import ConfigError
+from kit.train.options import check_ranges
 
 
 @app.command("cluster")
@@ -31,6 +32,12 @@ def cluster_command(
                                                "ids to classes with its labeled images (labeled.csv)."),
     mapping: LabelMapping = typer.Option(LabelMapping.majority, "--mapping", help="How clusters map to classes "
                                          "(with --competition)."),
+    smooth_k: Optional[int] = typer.Option(None, "--smooth-k", min=0, help="Vote on each image's class with its smooth_k "
+                                 "nearest neighbours' (0: off): those of --neighbors, else the embedding's own."),
+    smooth_alpha: Optional[float] = typer.Option(None, "--smooth-alpha", help="Weight of the neighbours' vote, in "
+                                                 "(0, 1] (default 0.8)."),
+    neighbors: Optional[Path] = typer.Option(None, "--neighbors", help="neighbors.npz (ids, indices) to smooth "
+                                             "over, e.g. the refine run's neighbors stage."),
     out: Path = typer.Option(..., "--out", "-o", help="Output clusters.npz."),
     seed: int = typer.Option(0, "--seed", help="Seed used when the spec sets none."),
 ) -> None:
@@ -48,6 +55,15 @@ def cluster_command(
         spec["method"] = value(method)
     spec.setdefault("method", "kmeans")
     spec.update(parse_options(opt, "--opt"))
+    from kit.config import clusterer_spec, smoothing
+
+    given = {"smooth_k": smooth_k, "smooth_alpha": smooth_alpha}
+    spec.update({key: v for key, v in given.items() if v is not None})
+    check_ranges("cluster", {key: spec[key] for key in given if key in spec})
+    smooth = smoothing(spec)
+    if neighbors is not None and not smooth["smooth_k"]:
+        raise ConfigError("--neighbors is only read with --smooth-k N (N > 0)")
+    spec = clusterer_spec(spec)  # mapping comes from --mapping
     comp = None
     if competition is not None:
         from kit.competition import load_competition  # imported only when asked for
@@ -58,7 +74,7 @@ def cluster_command(
     check = {**spec, "n_clusters": 10} if spec.get("n_clusters", "auto") == "auto" else spec
     create_clusterer(check, seed=seed)  # a bad spec fails before the embedding is read
     path = cluster_stage(comp, embedding, spec, seed, out.parent, out_name=out.name, mapping=value(mapping),
-                         console=console)
+                         **smooth, neighbors=neighbors, console=console)
     console.print(f"wrote [bold]{escape(str(path))}[/]")
 
 

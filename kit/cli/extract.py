@@ -28,7 +28,7 @@ def extract_command(
     Example: kit extract timm:tf_efficientnet_lite0 competitions/cifar10 --weights efficientnet_lite0 --input-size 160 -o f.npz
     """
     from kit.competition import load_competition
-    from kit.features import load_features
+    from kit.features.files import load_features
     from kit.train.extract import extract_features
 
     comp = load_competition(competition)

@@ -23,7 +23,7 @@ def submit_command(
     Example: kit submit clusters.npz competitions/digits -o submissions/digits.csv
     """
     from kit.competition import load_competition
-    from kit.features import load_clusters
+    from kit.features.files import load_clusters
     from kit.io import check_file_path
     from kit.submit import build_submission, write_submission
     from kit.submit.metadata import submission_metadata

@@ -35,7 +35,7 @@ def sweep_command(
     Example: kit sweep configs/digits.yaml --set pretrain.epochs=10,30 --set pretrain.model_kwargs.depth=1,2,3
     """
     from kit.io import check_dir_path
-    from kit.sweep import run_sweep
+    from kit.experiments.sweep import run_sweep
 
     if out is not None:
         check_dir_path(out, "--out")

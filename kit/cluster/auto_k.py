@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from kit.errors import ConfigError, DataError
-from kit.features import check_matrix
+from kit.features.files import check_matrix
 from kit.reduce.subsample import subsample_index
 
 AUTO = "auto"
@@ -175,7 +175,7 @@ def eigengap(Z: np.ndarray, ks: list[int], seed: int, n_neighbors: int = 10) -> 
     from scipy import sparse
     from scipy.sparse.linalg import eigsh
 
-    from kit.neighbors import knn
+    from kit.features.neighbors import knn
 
     n = len(Z)
     nn = min(n_neighbors, n - 1)

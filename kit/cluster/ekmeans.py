@@ -148,6 +148,6 @@ def _sq_dist(X, x_sq, centers, c_sq):
 
 
 def _as_data(X, name: str | None = None, dtype=np.float64) -> np.ndarray:
-    from kit.features import check_matrix
+    from kit.features.files import check_matrix
 
     return check_matrix(X, f"cluster.{name}: input" if name else "cluster: input", dtype)

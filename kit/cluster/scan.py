@@ -68,7 +68,7 @@ class SCANClusterer(Clusterer):
         choice(self.entropy_prior, PRIORS, f"{w}.entropy_prior")
 
     def fit(self, X, y=None):
-        from kit.neighbors import knn
+        from kit.features.neighbors import knn
         from kit.refine.heads import ClusterHeads
         from kit.refine.losses import scan_loss, self_label_loss
 

@@ -7,9 +7,8 @@ indices (``labels_are_classes_``), not cluster ids to be mapped. Without labeled
   the unlabeled images' structure is used, not only the labeled ones'.
 - ``logreg``: a linear probe (sklearn LogisticRegression) on the labeled rows alone; with
   ``self_training_threshold`` set, sklearn's SelfTrainingClassifier adds the unlabeled rows it predicts with at
-  least that probability as labels and refits, ``self_training_rounds`` times; with ``smooth_k`` the predicted
-  probabilities are then smoothed over the kNN graph (each row: (1 - alpha) its own + alpha the mean of its
-  ``smooth_k`` nearest neighbours', three times), so neighbours the probe disagrees on vote together.
+  least that probability as labels and refits, ``self_training_rounds`` times. (``cluster.smooth_k`` then lets
+  neighbours the probe disagrees on vote together: kit.cluster.smoothing, for every method.)
 """
 from __future__ import annotations
 
@@ -90,15 +89,13 @@ class LogRegClusterer(_SemiSupervised):
     name = "logreg"
 
     def __init__(self, n_clusters: int | None = None, C: float = 1.0, max_iter: int = 1000,
-                 self_training_threshold: float | None = None, self_training_rounds: int = 3, smooth_k: int = 0,
-                 smooth_alpha: float = 0.8, random_state: int = 0) -> None:
+                 self_training_threshold: float | None = None, self_training_rounds: int = 3,
+                 random_state: int = 0) -> None:
         self.n_clusters = n_clusters
         self.C = C
         self.max_iter = max_iter
         self.self_training_threshold = self_training_threshold
         self.self_training_rounds = self_training_rounds
-        self.smooth_k = smooth_k
-        self.smooth_alpha = smooth_alpha
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -108,8 +105,6 @@ class LogRegClusterer(_SemiSupervised):
         require(t is None or 0 < t < 1, "cluster.logreg.self_training_threshold", f"must be in (0, 1), got {t}")
         require(self.self_training_rounds >= 1, "cluster.logreg.self_training_rounds",
                 f"must be >= 1, got {self.self_training_rounds}")
-        require(self.smooth_k >= 0, "cluster.logreg.smooth_k", f"must be >= 0, got {self.smooth_k}")
-        require(0 < self.smooth_alpha < 1, "cluster.logreg.smooth_alpha", f"must be in (0, 1), got {self.smooth_alpha}")
 
     def fit(self, X, y=None):
         self._check_params()
@@ -126,19 +121,5 @@ class LogRegClusterer(_SemiSupervised):
             self.model_ = SelfTrainingClassifier(probe, threshold=self.self_training_threshold,
                                                  max_iter=self.self_training_rounds).fit(self._prepare(X), y)
         proba = self.model_.predict_proba(self._prepare(X))
-        if self.smooth_k:
-            proba = smooth_over_neighbors(self._prepare(X), proba, self.smooth_k, self.smooth_alpha, self.random_state)
         return self._finish(proba, self.model_.classes_)
 
-
-def smooth_over_neighbors(X: np.ndarray, proba: np.ndarray, k: int, alpha: float, seed: int = 0,
-                          steps: int = 3) -> np.ndarray:
-    """Q <- (1 - alpha) P + alpha mean_{kNN} Q, ``steps`` times (cosine neighbours, the row itself excluded)."""
-    from kit.neighbors import knn
-
-    require(k < len(X), "cluster.logreg.smooth_k", f"must be smaller than the number of rows ({len(X)}), got {k}")
-    nb = knn(np.ascontiguousarray(X, dtype=np.float32), k, metric="cosine", seed=seed)[0]
-    Q = proba
-    for _ in range(steps):
-        Q = (1 - alpha) * proba + alpha * Q[nb].mean(1)
-    return Q

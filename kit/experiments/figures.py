@@ -10,7 +10,7 @@ from typing import Any
 
 from kit.report import RunContext
 from kit.report.figure import draw_section
-from kit.sweep import UNSAFE
+from kit.experiments.sweep import UNSAFE
 
 Items = list[tuple[str, RunContext]]
 

@@ -18,7 +18,7 @@ from kit.io import write_json
 
 
 def part_cells(exp_base_name: str, part: Part):
-    from kit.sweep import UNSAFE, Cell, grid
+    from kit.experiments.sweep import UNSAFE, Cell, grid
 
     if part.sweep is not None:
         return grid(exp_base_name, sweep_sets(part.sweep))
@@ -35,7 +35,7 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
     from kit.report import RunContext
     from kit.experiments.figures import draw_figures
     from kit.experiments.page import write_experiment_page
-    from kit.sweep import prepare_cells, run_cells
+    from kit.experiments.sweep import prepare_cells, run_cells
 
     console = console or Console(stderr=True)
     try:
@@ -84,7 +84,7 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
 def stage_folders(contexts) -> dict[str, float]:
     """{stage folder: seconds it took when built} over the runs' stages (a stage shared by runs counts once), so
     the cost of an experiment reads the same whether its stages were built now or found in the cache."""
-    from kit.sweep import built_seconds
+    from kit.experiments.sweep import built_seconds
 
     return {k: v for ctx in contexts for k, v in built_seconds(ctx.stages).items()}
 

@@ -107,8 +107,8 @@ def parse_figure(fig: Any, where: str, labels: list[str]) -> dict[str, Any]:
 
 
 def sweep_labels(sweep: dict[str, list]) -> list[str]:
-    """The labels kit.sweep gives the grid's cells (Cell.label), for 'only' lists."""
-    from kit.sweep import grid
+    """The labels kit.experiments.sweep gives the grid's cells (Cell.label), for 'only' lists."""
+    from kit.experiments.sweep import grid
 
     return [c.label for c in grid("x", sweep_sets(sweep))]
 

@@ -18,7 +18,9 @@ from kit.io import MARKER as KIT_MARKER, make_dir, read_json, safe_rmtree, write
 
 MARKER = "stage.json"
 STAGE_MARKERS = (KIT_MARKER, MARKER)
-SHAREABLE = ("neighbors", "extract", "reduce", "cluster", "validate")  # outputs are arrays: a copy serves another run  # proof a stage folder is kit's before it is deleted (.kit: made by prepare)
+# stages whose folders name no other folder (arrays, model weights and their json): a finished copy serves another
+# run with the same stage hash, e.g. a bench row that only changes the clusterer does not retrain its network
+SHAREABLE = ("pretrain", "finetune", "neighbors", "refine", "extract", "reduce", "cluster", "validate")
 PACKAGE = Path(__file__).resolve().parents[1]
 
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kit.competition import load_competition
-from kit.config import clusterer_spec, label_mapping, load_config, read_config_file, validate_config
+from kit.config import clusterer_spec, label_mapping, load_config, read_config_file, smoothing, validate_config
 from kit.determinism import configure_determinism
 from kit.io import atomic_path, read_json, safe_rmtree, write_json, write_text
 from kit.pipeline import stages
@@ -92,6 +92,7 @@ def run_pipeline(
             if model == "finetune":
                 model, upstream = str(fin.path), {"model": fin.hash}
 
+    nb_path = None  # refine's mined neighbours, which cluster.smooth_k votes over when the run has them
     if cfg.get("refine"):
         from kit.refine.train import resolve_mode
 
@@ -102,7 +103,6 @@ def run_pipeline(
             base = fin if cfg.get("finetune") else pre
             base_path, inputs = base.path, {"model": base.hash, "competition": comp_hash}
         has_labels = comp.labeled is not None and len(comp.labeled) > 0
-        nb_path = None
         if resolve_mode(ref_cfg.get("mode", "auto"), has_labels, bool(ref_cfg.get("model")),
                         ref_cfg.get("neighbor_features", "model")) == "scan":
             k, steps = ref_cfg.get("k", 20), ref_cfg.get("neighbor_reduce")
@@ -138,9 +138,14 @@ def run_pipeline(
                 lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
     red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
                 lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console))
-    clu = stage("cluster", {"seed": seed, **cfg["cluster"]}, {"reduce": red.hash, "competition": comp_hash},
+    smooth = smoothing(cfg["cluster"])
+    smooth_nb = nb_path if smooth["smooth_k"] else None
+    clu = stage("cluster", {"seed": seed, **cfg["cluster"]},
+                {"reduce": red.hash, "competition": comp_hash,
+                 **({"neighbors": file_digest(smooth_nb)} if smooth_nb else {})},
                 lambda out: stages.cluster_stage(comp, red.path / "embedding.npz", clusterer_spec(cfg["cluster"]), seed,
-                                                 out, mapping=label_mapping(cfg["cluster"]), console=console))
+                                                 out, mapping=label_mapping(cfg["cluster"]), **smooth,
+                                                 neighbors=smooth_nb, console=console))
     from kit.validation import validate_stage
 
     labeled = comp.labeled is not None and len(comp.labeled) > 0
@@ -149,7 +154,8 @@ def run_pipeline(
     val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels},
                 {"cluster": clu.hash, "competition": comp_hash},
                 lambda out: validate_stage(comp, clu.path / "clusters.npz", red.path / "embedding.npz",
-                                           clusterer_spec(cfg["cluster"]), seed, trained_on_labels, out))
+                                           clusterer_spec(cfg["cluster"]), seed, trained_on_labels, out, **smooth,
+                                           neighbors=smooth_nb))
     rule = {"same_fraction": same_fraction} if same_fraction is not None else {}
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash, **rule})  # the pairs rule changes the submission; where it goes does not

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from kit.errors import ConfigError, DataError
-from kit.features import load_clusters, load_features, save_clusters, save_features
+from kit.features.files import load_clusters, load_features, save_clusters, save_features
 from kit.io import read_json
 
 
@@ -194,9 +194,12 @@ def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Pat
 
 
 def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, out_dir: Path, *,
-                  out_name: str = "clusters.npz", mapping: str = "majority", console=None) -> Path:
+                  out_name: str = "clusters.npz", mapping: str = "majority", smooth_k: int = 0,
+                  smooth_alpha: float = 0.8, neighbors: Path | None = None, console=None) -> Path:
     """Cluster every image (`kit run` and `kit cluster` both land here); map cluster ids to classes with the
-    competition's labeled images when there are any. ``comp`` None: no competition, k defaults to 10, no labels."""
+    competition's labeled images when there are any. ``comp`` None: no competition, k defaults to 10, no labels.
+    ``smooth_k``: vote on each image's class with its nearest neighbours' (kit.cluster.smoothing), taken from
+    ``neighbors`` (a neighbors.npz) when given, else from the clustered features."""
     import time
 
     from kit.cluster import fit_clusterer
@@ -212,6 +215,8 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
             _say(console, f"cluster: n_clusters auto: {X.shape[1]} (argmax: one cluster per column of the logits)")
         else:
             spec["n_clusters"], auto = _auto_n_clusters(comp, lambda: X, seed, console, "cluster", len(X))
+    if spec.get("method") == "argmax":  # one cluster per column of the logits unless told otherwise (then checked)
+        spec.setdefault("n_clusters", X.shape[1])
     spec.setdefault("n_clusters", 10 if comp is None else default_n_clusters(comp))
     has_labels = comp is not None and comp.labeled is not None and len(comp.labeled) > 0
     y = None
@@ -224,15 +229,19 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     t0 = time.perf_counter()
     est = fit_clusterer(X, spec, seed=seed, y=y)
     clusters = np.asarray(est.labels_, dtype=np.int64)
+    probabilities = getattr(est, "probabilities_", None)  # kept for pairs: P(same class) = <p_a, p_b>
+    if spec["method"] == "argmax":  # class logits: softmax
+        e = np.exp(X - X.max(1, keepdims=True))
+        probabilities = e / e.sum(1, keepdims=True)
+    if smooth_k:
+        probabilities, clusters = _smooth(X, ids, clusters, probabilities, smooth_k, smooth_alpha, neighbors, seed,
+                                          console)
     _, sizes = np.unique(clusters, return_counts=True)
     _say(console, f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) "
                   f"in {time.perf_counter() - t0:.1f}s")
     labels = None
-    probabilities = getattr(est, "probabilities_", None)  # kept for pairs: P(same class) = <p_a, p_b>
     if spec["method"] == "argmax":  # class logits: cluster ids already are class indices
         labels = clusters
-        e = np.exp(X - X.max(1, keepdims=True))
-        probabilities = e / e.sum(1, keepdims=True)
     elif getattr(est, "labels_are_classes_", False):  # the method learned from the labels: ids are classes
         labels = clusters
     elif has_labels:
@@ -253,6 +262,18 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
                   **({"auto_k_candidates": np.asarray(auto["k"], np.int64),
                       "auto_k_scores": np.asarray(auto["score"], np.float64)} if "k" in auto else {}))
     return path
+
+
+def _smooth(X, ids, clusters, probabilities, k: int, alpha: float, neighbors, seed: int, console):
+    """(probabilities, clusters) after neighbour smoothing; one-hot clusters stand in for missing probabilities."""
+    from kit.cluster.smoothing import neighbour_indices, one_hot, smooth_probabilities
+
+    indices, source = neighbour_indices(X, ids, k, neighbors, seed)
+    Q = smooth_probabilities(one_hot(clusters) if probabilities is None else probabilities, indices, alpha)
+    smoothed = Q.argmax(1).astype(np.int64)
+    _say(console, f"cluster: smoothed over {k} of {source} (alpha {alpha}): "
+                  f"{int((smoothed != clusters).sum())} images changed cluster")
+    return (Q.astype(np.float32) if probabilities is not None else None), smoothed
 
 
 def _say(console, msg: str) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from kit.errors import ConfigError
-from kit.features import check_matrix
+from kit.features.files import check_matrix
 
 
 class Reducer(TransformerMixin, BaseEstimator):

@@ -32,14 +32,14 @@ def describe(features: str, images: np.ndarray) -> np.ndarray:
     """A descriptor's features (pixels, dsift) of every image."""
     if features not in NEIGHBOR_FEATURES:
         raise ConfigError(f"refine.neighbor_features must be one of {NEIGHBOR_FEATURES}, got {features!r}")
-    from kit.descriptors import describe as describe_images
+    from kit.features.descriptors import describe as describe_images
 
     return describe_images(features, images)
 
 
 def neighbors_of(feats: np.ndarray, k: int, reduce_steps: list[dict] | None, seed: int) -> np.ndarray:
     """k nearest neighbours by cosine, or by l2 after the reduction (its embedding's scale is what counts)."""
-    from kit.neighbors import knn
+    from kit.features.neighbors import knn
 
     if reduce_steps:
         from kit.reduce import reduce

@@ -28,8 +28,9 @@ LABELED_BATCH = 64  # labeled images per step (drawn with replacement: there may
 
 
 def lr_factor(schedule: str, step: int, total_steps: int) -> float:
-    """Multiplier of every base learning rate at a global step: 1 (constant), or a cosine from 1 down to 1%
-    at the last step (steadier last epochs). A function of the step alone, so a resume needs no scheduler state."""
+    """Multiplier of every base learning rate at a global step (0 .. total_steps - 1): 1 (constant), or a cosine
+    from 1 towards 1%, reached at step total_steps, one past the last step taken (steadier last epochs). A function
+    of the step alone, so a resume needs no scheduler state."""
     if schedule == "constant":
         return 1.0
     t = step / max(1, total_steps)

@@ -125,7 +125,7 @@ class RunContext:
         cfg = self.stage_config("extract") or {}
         feats = self.stage_file("extract", "features.npz")
         if feats is not None and cfg.get("model") == "pretrain" and cfg.get("kind", "latent") == "latent":
-            from kit.features import load_features
+            from kit.features.files import load_features
 
             z = load_features(feats)[1]
             return z[np.random.default_rng(seed).permutation(len(z))[:max_n]]
@@ -152,7 +152,7 @@ class RunContext:
         f = self.stage_file("cluster", "clusters.npz")
         if f is None:
             return None
-        from kit.features import load_clusters
+        from kit.features.files import load_clusters
 
         c = load_clusters(f)
         return c["ids"].astype(str), c["clusters"].astype(np.int64)

@@ -96,7 +96,7 @@ def cluster_sizes(ctx: RunContext, path: Path) -> str:
 
 def run_embedding(ctx: RunContext) -> tuple[np.ndarray, np.ndarray, str]:
     """(ids, the reduce stage's view: embedding_2d.npz, else embedding.npz, description of the projection)."""
-    from kit.features import load_features
+    from kit.features.files import load_features
     from kit.report.projection import describe_projection
 
     view_2d, full = ctx.stage_file("reduce", "embedding_2d.npz"), ctx.stage_file("reduce", "embedding.npz")

@@ -8,7 +8,7 @@ import torch
 
 from kit.data.imageset import ImageSet
 from kit.errors import ConfigError
-from kit.features import save_features
+from kit.features.files import save_features
 from kit.train.inference import batched
 from kit.train.loop import pick_device, progress_bar
 
@@ -20,14 +20,14 @@ BACKBONE_KEYS = ("weights", "pretrained", "input_size")  # options of a timm: ba
 def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, *, kind: str = "latent",
                      batch_size: int = 512, tta: str = "none", weights: str | None = None, pretrained: bool = False,
                      input_size: int | None = None, device: str = "auto", progress: bool = True) -> Path:
-    """``model`` is a model folder, ``raw`` (pixels / 255, flattened), ``dsift`` (dense SIFT, kit.descriptors) or
+    """``model`` is a model folder, ``raw`` (pixels / 255, flattened), ``dsift`` (dense SIFT, kit.features.descriptors) or
     ``timm:<arch>`` (random, ``pretrained`` from the hub, or ``weights``: a file or packaged name; frozen).
 
     ``tta`` hflip: the mean of the outputs for the image and its mirror image (features or logits)."""
     check_extract_options(model, kind, tta, weights, pretrained, input_size)
     model = str(model)
     if model in ("raw", "dsift"):
-        from kit.descriptors import describe
+        from kit.features.descriptors import describe
 
         return save_features(out_path, images.ids, describe("pixels" if model == "raw" else model, images.images))
     dev = pick_device(device)

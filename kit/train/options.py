@@ -130,6 +130,12 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     # run-config keys that are no stage keyword
     ("cluster", "mapping"): Option("how cluster ids become classes with the labeled images: majority (clusters may "
                                    "share a class) or hungarian (one-to-one)", choices=("majority", "hungarian")),
+    ("cluster", "smooth_k"): Option("after clustering, each image's class probabilities are averaged with its "
+                                    "smooth_k nearest neighbours' (kit.cluster.smoothing): refine's mined neighbours "
+                                    "when the run has them, else the clustered features' own (0: off)",
+                                    low=0, integer=True),
+    ("cluster", "smooth_alpha"): Option("weight of the neighbours' vote in that smoothing", low=0, high=1,
+                                        low_open=True),
 }
 
 

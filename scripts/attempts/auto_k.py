@@ -50,7 +50,7 @@ def _fm_images(n: int = 5000):
 def fm_dsift():
     path = cache_dir() / "auto_k" / "fm_dsift.npz"
     if not path.exists():
-        from kit.descriptors import dense_sift
+        from kit.features.descriptors import dense_sift
 
         images, y = _fm_images()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def merge_prototype(X, k_min: int = 2, k_max: int = 20, seed: int = 0, K0: int =
     to the one before (largest ratio of consecutive merge scores)."""
     from sklearn.cluster import KMeans
 
-    from kit.neighbors import knn
+    from kit.features.neighbors import knn
     from kit.reduce.subsample import subsample_index
 
     Z = _prepare(X[subsample_index(len(X), 1500, seed)], seed)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from kit.cluster import fit_clusterer
 from kit.competition import load_competition
-from kit.features import load_features
+from kit.features.files import load_features
 from kit.metrics import cluster_accuracy
 
 comp = load_competition("competitions/cifar10_fewlabels")

@@ -9,7 +9,7 @@ refine with `model: small_cnn` (configs/fashion_mnist.yaml). Arguments key=value
 import numpy as np, time, torch, torch.nn as nn, sys, torch.nn.functional as F
 from kit.competition import load_competition
 from kit.metrics import cluster_accuracy
-from kit.neighbors import knn
+from kit.features.neighbors import knn
 from kit.refine.losses import scan_loss, self_label_loss
 from kit.train.augment import tensor_augment
 import kornia.feature as KF

@@ -37,3 +37,10 @@ def test_label_mappings_are_accepted_by_the_mapper():
 
 def test_value_unwraps_enums():
     assert value(ClusterMethod.gmm) == "gmm" and value(None) is None and value("x") == "x"
+
+
+def test_seed_bound_is_the_option_tables():
+    from kit.cli.choices import SEED_MAX
+    from kit.train import options
+
+    assert SEED_MAX == options.SEED_MAX

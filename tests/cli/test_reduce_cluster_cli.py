@@ -13,7 +13,7 @@ import kit.cli.reduce  # noqa: F401
 from kit.cli.app import app
 from kit.data.imageset import ImageSet
 from kit.errors import ConfigError, DataError
-from kit.features import load_clusters, load_features, save_features
+from kit.features.files import load_clusters, load_features, save_features
 from kit.metrics import cluster_accuracy
 
 runner = CliRunner()
@@ -191,3 +191,14 @@ def test_tsne_on_huge_features_exits_2_instead_of_crashing(tmp_path):
     errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(path) in errors[0] and "Traceback" not in p.stderr
     assert not out.exists()
+
+
+def test_argmax_without_k_takes_one_cluster_per_logit_column(tmp_path):
+    """Two-column logits (a binary competition's model) need no -k: before, the default 10 made argmax refuse."""
+    logits = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    save_features(tmp_path / "logits.npz", np.array([str(i) for i in range(50)]), logits)
+    result = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "-o", tmp_path / "c.npz"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(load_clusters(tmp_path / "c.npz")["clusters"], logits.argmax(1))
+    bad = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "-k", "3", "-o", tmp_path / "d.npz"])
+    assert isinstance(bad.exception, DataError) and "2 columns but n_clusters is 3" in str(bad.exception)

@@ -14,7 +14,7 @@ from kit.cli.app import app
 from kit.competition import load_competition, make_competition
 from kit.data import load_source
 from kit.errors import ConfigError, DataError
-from kit.features import load_features
+from kit.features.files import load_features
 
 runner = CliRunner()
 

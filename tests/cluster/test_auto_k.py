@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits, make_blobs
 from kit.cluster.auto_k import CRITERIA, choose_k, describe_choice, is_auto
 from kit.config import validate_config
 from kit.errors import ConfigError, DataError
-from kit.features import load_clusters
+from kit.features.files import load_clusters
 from kit.pipeline import run_pipeline
 
 
@@ -160,7 +160,7 @@ def test_kit_cluster_k_auto(tmp_path):
 
     import kit.cli.cluster  # noqa: F401  (registers the command)
     from kit.cli.app import app
-    from kit.features import save_features
+    from kit.features.files import save_features
 
     d = load_digits()
     feats = save_features(tmp_path / "f.npz", np.array([f"img_{i}" for i in range(len(d.data))]), d.data)

@@ -89,24 +89,3 @@ def test_logreg_self_training_adds_confident_rows_and_matches_sklearn(digits):
     assert (est.model_.labeled_iter_ > 0).sum() > 0
     with pytest.raises(ConfigError, match="self_training_threshold must be in"):
         fit_clusterer(X, dict(spec, self_training_threshold=1.5), seed=0, y=part)
-
-
-def test_logreg_smoothing_is_the_stated_recurrence_over_exact_neighbours(digits):
-    """Oracle: sklearn NearestNeighbors (cosine, the row itself dropped) and the recurrence written out."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import NearestNeighbors
-
-    X, y = digits
-    part = _partial(y, 5)
-    est = fit_clusterer(X, {"method": "logreg", "n_clusters": 10, "smooth_k": 5, "smooth_alpha": 0.6}, seed=0, y=part)
-    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
-    P = LogisticRegression(max_iter=1000, random_state=0).fit(Xn[part >= 0], part[part >= 0]).predict_proba(Xn)
-    nb = NearestNeighbors(n_neighbors=6, metric="cosine").fit(Xn).kneighbors(Xn, return_distance=False)[:, 1:]
-    Q = P
-    for _ in range(3):
-        Q = 0.4 * P + 0.6 * Q[nb].mean(1)
-    agree = (est.labels_ == Q.argmax(1)).mean()
-    assert agree > 0.995  # ties in the 5th-neighbour distance may pick another row for a handful of images
-    np.testing.assert_allclose(est.probabilities_.sum(1), 1, rtol=1e-5)
-    plain = fit_clusterer(X, {"method": "logreg", "n_clusters": 10}, seed=0, y=part)
-    assert (est.labels_ != plain.labels_).any()  # the smoothing changed something

@@ -100,8 +100,59 @@ def test_read_sorts_by_public_score(tmp_path):
         read_leaderboard(tmp_path / "none.csv")
 
 
-def test_git_commit_is_short_hash_or_empty():
-    assert re.fullmatch(r"([0-9a-f]{7,40}(\+dirty)?)?", git_commit())
+def git(repo, *args):
+    cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_git_commit_is_this_checkouts_head():
+    """In the kit checkout: `git rev-parse --short HEAD`, plus +dirty exactly when a tracked file has changes."""
+    import kit.competition.leaderboard as mod
+
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=mod.REPO_ROOT, capture_output=True).returncode:
+        pytest.skip("kit is not in a git checkout here")
+
+    def oracle():
+        dirty = git(mod.REPO_ROOT, "status", "--porcelain", "--untracked-files=no")
+        return git(mod.REPO_ROOT, "rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
+
+    before = oracle()
+    got = git_commit()
+    assert got in {before, oracle()}  # either side of a concurrent edit of the tree
+
+
+def test_git_commit_known_answers_in_a_scratch_repository(tmp_path, monkeypatch):
+    import kit.competition.leaderboard as mod
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not find a repository above tmp_path
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.setattr(mod, "REPO_ROOT", repo)
+    git(repo, "init", "-q")
+    (repo / "a.txt").write_text("one\n")
+    git(repo, "add", "a.txt")
+    assert git_commit() == ""  # no commit yet, so no HEAD (a staged file does not make it '+dirty')
+    git(repo, "commit", "-q", "-m", "first")
+    full = git(repo, "rev-parse", "HEAD")
+    short = git_commit()
+    assert 7 <= len(short) < 40 and full.startswith(short)  # an abbreviation of this repository's HEAD
+    (repo / "new.txt").write_text("untracked\n")
+    assert git_commit() == short  # untracked files are not changes to the committed tree
+    (repo / "a.txt").write_text("two\n")
+    assert git_commit() == short + "+dirty"
+    git(repo, "add", "a.txt")
+    assert git_commit() == short + "+dirty"  # staged, not committed
+    git(repo, "commit", "-q", "-m", "second")
+    second = git_commit()
+    assert second != short and git(repo, "rev-parse", "HEAD").startswith(second)
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    monkeypatch.setattr(mod, "REPO_ROOT", plain)
+    assert git_commit() == ""  # not a git checkout
+    monkeypatch.setattr(mod, "REPO_ROOT", repo)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    assert git_commit() == ""  # no git at all
 
 
 def test_competition_column_and_filter(tmp_path):

@@ -99,10 +99,14 @@ def test_mixed_folder_csv_is_rgb_whatever_the_order(tmp_path, grey_first):
 def test_grayscale_option_still_forces_channels(tmp_path):
     grey, rgb = grey_and_rgb()
     root = tree(tmp_path, {"a/0.png": Image.fromarray(grey), "b/0.png": Image.fromarray(rgb)})
-    assert load_tree(root, grayscale=True).images.shape == (2, 5, 4, 1)
+    forced = load_tree(root, grayscale=True).images
+    assert forced.shape == (2, 5, 4, 1)
+    assert np.array_equal(forced[0, ..., 0], grey)  # grey stays as it is
+    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]  # ITU-R 601, as PIL's "L"
+    assert np.abs(forced[1, ..., 0].astype(int) - np.rint(luma)).max() <= 1  # PIL rounds in fixed point
     only_grey = tree(tmp_path / "g", {"a/0.png": Image.fromarray(grey)})
-    assert load_tree(only_grey).images.shape == (1, 5, 4, 1)
-    assert load_tree(only_grey, grayscale=False).images.shape == (1, 5, 4, 3)
+    assert np.array_equal(load_tree(only_grey).images, grey[None, ..., None])
+    assert np.array_equal(load_tree(only_grey, grayscale=False).images, np.repeat(grey[None, ..., None], 3, axis=-1))
 
 
 def test_palette_images_count_as_colour_only_with_colour_pixels(tmp_path):

@@ -91,6 +91,8 @@ def test_folder_csv_grayscale(tmp_path):
     folder = make_folder(tmp_path, mode="L")
     d = load_source({"kind": "folder_csv", "folder": str(folder), "csv": str(tmp_path / "l.csv")})
     assert d.images.shape == (5, 9, 7, 1)
+    for i in range(5):  # the grey PNGs' own pixels, in the CSV's order
+        assert np.array_equal(d.images[i, ..., 0], np.asarray(Image.open(folder / f"a{i}.png")))
 
 
 def test_folder_csv_mismatches(tmp_path):

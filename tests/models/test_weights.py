@@ -154,7 +154,7 @@ def test_kit_extract_cli_loads_packaged_weights_like_the_library(tmp_path):
     from kit.cli.main import app
     from kit.competition import load_competition, make_competition
     from kit.data.digits import load_digits
-    from kit.features import load_features
+    from kit.features.files import load_features
     from kit.train.extract import extract_features
 
     comp_dir = make_competition(load_digits(), tmp_path / "comp", n_images=12, seed=0)

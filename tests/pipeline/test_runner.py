@@ -160,17 +160,18 @@ def test_two_concurrent_runs_build_each_stage_once(in_tmp):
 
 
 def test_another_run_with_the_same_features_copies_them_and_rebuilds_the_rest(in_tmp):
-    """A second config (other name) with the same extract: the features are copied from the first run's folder,
-    byte for byte; pretrain (whose outputs are not shared) and everything after the change are built."""
+    """A second config (other name) with the same pretrain and extract: the model and the features are copied from
+    the first run's folder, byte for byte; everything after the change is built."""
     raw = {"extract": {"model": "raw"}}
     first = run_pipeline(digits_config(in_tmp, name="a", **raw), runs_dir=in_tmp / "runs")
     second = run_pipeline(digits_config(in_tmp, name="b", cluster={"method": "kmeans", "n_clusters": 8}, **raw),
                           runs_dir=in_tmp / "runs")
     assert first["ran"][:3] == ["pretrain", "extract", "reduce"]
-    assert "extract" not in second["ran"] and "reduce" not in second["ran"] and "pretrain" in second["ran"]
-    assert "cluster" in second["ran"] and "/b/" in second["stages"]["extract"]
-    a, b = (open(os.path.join(r["stages"]["extract"], "features.npz"), "rb").read() for r in (first, second))
-    assert a == b
+    assert second["ran"] == ["cluster", "validate", "submit"]
+    assert "/b/" in second["stages"]["extract"] and "/b/" in second["stages"]["pretrain"]
+    for stage, name in (("extract", "features.npz"), ("pretrain", "model.pt")):
+        a, b = (open(os.path.join(r["stages"][stage], name), "rb").read() for r in (first, second))
+        assert a == b
 
 
 def test_features_are_keyed_on_the_images_not_the_labels(in_tmp):

@@ -51,7 +51,7 @@ def test_limits_are_tight():
 
 @pytest.mark.parametrize("method", ["standardize", "l2norm", "pca", "kernel_pca", "spectral", "lle", "umap"])
 def test_shape_and_magnitude_are_checked_once_for_every_reducer(method):
-    """One check (kit.features.check_matrix) in front of every method: a 1-D array, or values whose squared
+    """One check (kit.features.files.check_matrix) in front of every method: a 1-D array, or values whose squared
     distances overflow float32, fail in one line naming the method. t-SNE is covered in a subprocess by the CLI
     tests (it segfaults on such values)."""
     spec = {"method": method, **({"n_components": 1} if method not in ("standardize", "l2norm") else {})}

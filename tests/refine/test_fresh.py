@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 
-from kit.descriptors import dense_sift
+from kit.features.descriptors import dense_sift
 from kit.errors import ConfigError, Interrupted
 from kit.metrics import cluster_accuracy
 from kit.models import load_model
@@ -54,7 +54,10 @@ def test_cosine_schedule_resumes_to_the_same_result(digits, tmp_path, monkeypatc
     np.testing.assert_array_equal(probs(full), probs(cut))
 
 
-def test_cosine_ends_at_one_percent(digits, tmp_path, monkeypatch):
+def test_cosine_schedule_known_learning_rates_per_step(digits, tmp_path, monkeypatch):
+    """256 images / 64 = 4 steps x 2 epochs = 8 steps; step s of T = 8 runs at base x (0.01 + 0.495 (1 + cos(pi s / T))),
+    whose values are written out below. The last step taken is s = 7, at 4.77% of the base rate: the 1% floor belongs
+    to s = T, which is never taken."""
     import torch
 
     seen = []
@@ -67,10 +70,13 @@ def test_cosine_ends_at_one_percent(digits, tmp_path, monkeypatch):
     monkeypatch.setattr(torch.optim.Adam, "step", spy)
     refine("small_cnn", digits.images[:256], tmp_path / "c", model_kwargs={"width": 8}, epochs=2,
            self_label_epochs=0, batch_size=64, **{**FRESH, "lr": 0.1, "encoder_lr": 0.01})
-    assert seen[0] == pytest.approx([0.1, 0.01])
-    assert seen[-1] == pytest.approx([0.1 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * 7 / 8))),
-                                      0.01 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * 7 / 8)))])
-    assert all(a[0] > b[0] for a, b in zip(seen, seen[1:]))
+    # 0.01 + 0.495 (1 + cos(pi s / 8)) with cos(pi / 8) = 0.9238795, cos(pi / 4) = 0.7071068, cos(3 pi / 8) = 0.3826834
+    factors = [1.0, 0.9623204, 0.8550179, 0.6944283, 0.505, 0.3155717, 0.1549821, 0.0476796]
+    assert len(seen) == 8
+    np.testing.assert_allclose([lr for lr, _ in seen], [0.1 * f for f in factors], rtol=3e-6)
+    np.testing.assert_allclose([lr for _, lr in seen], [0.01 * f for f in factors], rtol=3e-6)  # the encoder's too
+    for s in range(1, 8):  # the cosine is symmetric about the midpoint: f(s) + f(T - s) = 1.01
+        assert seen[s][0] + seen[8 - s][0] == pytest.approx(0.101)
 
 
 @pytest.mark.parametrize("kw,message", [

@@ -87,7 +87,7 @@ def fake_run(dest, comp_dir, clusters=None, embedding_dim=5, steps=None, model_d
     import numpy as np
     import pandas as pd
 
-    from kit.features import save_clusters, save_features
+    from kit.features.files import save_clusters, save_features
 
     ids, cl = clusters if clusters is not None else fake_clusters(comp_dir, seed)
     rng = np.random.default_rng(seed)

@@ -47,8 +47,13 @@ def test_tensor_augment_is_seeded_by_the_generator_alone(preset):
 
 
 def test_tensor_augment_keeps_dtype():
-    y = tensor_augment(torch.rand(2, 3, 16, 16).bfloat16(), "heavy", torch.Generator().manual_seed(0))
+    """A bf16 batch comes back bf16: the very float32 augmentation (same generator) of the same values, rounded."""
+    x = torch.rand(2, 3, 16, 16).bfloat16()
+    y = tensor_augment(x, "heavy", torch.Generator().manual_seed(0))
     assert y.dtype == torch.bfloat16
+    want = tensor_augment(x.float(), "heavy", torch.Generator().manual_seed(0))
+    assert not torch.equal(want, x.float())  # it did augment
+    assert torch.equal(y, want.bfloat16())
 
 
 def test_crop_scale_choice():

@@ -5,7 +5,7 @@ import torch
 
 from kit.data import load_source
 from kit.errors import ConfigError
-from kit.features import load_features
+from kit.features.files import load_features
 from kit.models import load_model
 from kit.train.extract import extract_features, reconstruction_errors
 from kit.train.finetune import finetune, predict

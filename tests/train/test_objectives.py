@@ -60,28 +60,41 @@ def test_nt_xent_matches_per_sample_loop(temperature):
     assert abs(float(got) - float(_nt_xent_loop(z1, z2, temperature))) < 1e-5
 
 
-def test_nt_xent_is_fp32_under_autocast():
+@pytest.mark.parametrize("inputs", [torch.float32, torch.bfloat16], ids=["fp32", "bf16"])
+def test_nt_xent_under_bf16_autocast_matches_the_fp64_loop(inputs):
+    """Under bf16 autocast (how pretrain runs on CUDA; inputs as a float32 model or a bf16 head would give them) the
+    loss still has float32 accuracy against the float64 definition, where a bf16 similarity matmul misses by far."""
     g = torch.Generator().manual_seed(4)
-    z1, z2 = torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g)
-    ref = nt_xent(z1, z2, 0.1)
+    z1, z2 = torch.randn(8, 16, generator=g).to(inputs), torch.randn(8, 16, generator=g).to(inputs)
+    want = float(_nt_xent_loop(z1, z2, 0.1))  # float64, on the very (possibly bf16-rounded) inputs
     with torch.autocast("cpu", dtype=torch.bfloat16):
         got = nt_xent(z1, z2, 0.1)
-        lossy = torch.nn.functional.cross_entropy(  # what plain bf16 autocast would have computed
-            (torch.nn.functional.normalize(torch.cat([z1, z2]), dim=1) @ torch.nn.functional.normalize(
-                torch.cat([z1, z2]), dim=1).t() / 0.1).fill_diagonal_(float("-inf")),
-            torch.cat([torch.arange(8, 16), torch.arange(8)]))
+        z = torch.nn.functional.normalize(torch.cat([z1, z2]), dim=1)
+        sim = z @ z.t()  # what autocast alone would have run: a bf16 matmul
+        assert sim.dtype == torch.bfloat16
+        lossy = torch.nn.functional.cross_entropy((sim.float() / 0.1).fill_diagonal_(float("-inf")),
+                                                  torch.cat([torch.arange(8, 16), torch.arange(8)]))
     assert got.dtype == torch.float32
-    assert abs(float(got) - float(ref)) < 1e-6
-    assert abs(float(lossy) - float(ref)) > 1e-6  # the check would catch a bf16 matmul
+    assert abs(float(got) - want) < 1e-5
+    assert abs(float(lossy) - want) > 1e-3  # the tolerance above would catch a bf16 matmul
 
 
-def test_nt_xent_bf16_inputs_get_fp32_gradients():
-    z1 = torch.randn(4, 8, dtype=torch.bfloat16, requires_grad=True)
-    z2 = torch.randn(4, 8, dtype=torch.bfloat16, requires_grad=True)
+def test_nt_xent_bf16_inputs_get_fp32_loss_and_the_fp64_gradient():
+    """bf16 projections in: a float32 loss equal to the float64 definition on the same (bf16) values, and bf16
+    gradients equal to that definition's float64 gradients, rounded to bf16."""
+    g = torch.Generator().manual_seed(5)
+    z1 = torch.randn(4, 8, generator=g).bfloat16().requires_grad_()
+    z2 = torch.randn(4, 8, generator=g).bfloat16().requires_grad_()
     loss = nt_xent(z1, z2)
     assert loss.dtype == torch.float32
     loss.backward()
-    assert z1.grad.dtype == torch.bfloat16 and torch.isfinite(z1.grad.float()).all()
+    r1, r2 = z1.detach().double().requires_grad_(), z2.detach().double().requires_grad_()
+    want = _nt_xent_loop(r1, r2, 0.5)  # nt_xent's default temperature
+    want.backward()
+    assert abs(loss.item() - want.item()) < 1e-5
+    assert z1.grad.dtype == torch.bfloat16 and z2.grad.dtype == torch.bfloat16
+    for got, ref in ((z1.grad, r1.grad), (z2.grad, r2.grad)):  # bf16 keeps 8 bits: within 2**-8 of the largest entry
+        torch.testing.assert_close(got.double(), ref, rtol=2 ** -7, atol=2 ** -8 * float(ref.abs().max()))
 
 
 @pytest.mark.parametrize("kwargs", [dict(temperature=0.0), dict(temperature=-1.0)])

@@ -1,10 +1,10 @@
-"""kit.neighbors.knn against scikit-learn's exact search."""
+"""kit.features.neighbors.knn against scikit-learn's exact search."""
 import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
 from kit.errors import ConfigError
-from kit.neighbors import knn
+from kit.features.neighbors import knn
 
 
 @pytest.fixture
