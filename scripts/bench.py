@@ -223,7 +223,7 @@ def ranking_lines(rows) -> list[str]:
             groups.setdefault((dataset, scores["validation_kind"]), []).append((scores["validation"], scores["public"]))
     lines = ["", "## How well the validation column ranks runs", "",
              "The validation score needs no hidden solution (kit.validation: k-fold on held-out labels, accuracy on",
-             "the labels, or without labels the silhouette of the clusters in one dense-SIFT space per competition).",
+             "the labels, or without labels the chance-corrected kNN agreement of the clusters in one dense-SIFT space per competition).",
              "Spearman rank correlation with the public score across this table's runs of each dataset:", "",
              "| dataset | validation kind | runs | Spearman rho |", "|---|---|---|---|"]
     for (dataset, kind), pairs in groups.items():

@@ -1,4 +1,4 @@
-"""Validation without the hidden solution: k-fold on labels, labeled accuracy, and the reference-space silhouette."""
+"""Validation without the hidden solution: k-fold on labels, labeled accuracy, and kNN agreement in a reference space."""
 import shutil
 
 import numpy as np
@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import silhouette_score
 from sklearn.model_selection import StratifiedKFold
 
-from kit.validation import cross_validated_accuracy, reference_features, silhouette
+from kit.validation import cross_validated_accuracy, knn_agreement, reference_features
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +60,21 @@ def test_kfold_repeats_the_runs_smoothing_on_every_refit(digits):
     assert got != cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5)
 
 
-def test_silhouette_is_sklearns_and_ranks_the_true_classes_above_noise(digits):
+def test_knn_agreement_is_the_chance_corrected_share_written_out(digits):
+    """Oracle: sklearn's exact cosine neighbours and the kappa computed pair by pair."""
+    from sklearn.neighbors import NearestNeighbors
+
     _, y, images = digits
     Z = reference_features((images[..., None] * 15).astype(np.uint8), 0)
     assert Z.shape == (len(y), 50) and np.allclose(np.linalg.norm(Z, axis=1), 1, atol=1e-5)
-    assert silhouette(Z, y, 0) == pytest.approx(silhouette_score(Z, y, metric="cosine", sample_size=len(y),
-                                                                  random_state=0))
+    nb = NearestNeighbors(n_neighbors=11, metric="cosine").fit(Z).kneighbors(Z, return_distance=False)[:, 1:]
+    pairs = [(i, j) for i in range(len(y)) for j in nb[i]]
+    observed = sum(y[i] == y[j] for i, j in pairs) / len(pairs)
+    expected = sum((np.sum(y == c) / len(y)) ** 2 for c in np.unique(y))
+    assert knn_agreement(nb, y) == pytest.approx((observed - expected) / (1 - expected))
     shuffled = np.random.default_rng(0).permutation(y)
-    assert silhouette(Z, y, 0) > silhouette(Z, shuffled, 0) + 0.05
-    assert silhouette(Z, np.zeros(len(y), int), 0) == -1.0
+    assert knn_agreement(nb, y) > 0.8 and abs(knn_agreement(nb, shuffled)) < 0.02  # chance-corrected: noise is 0
+    assert knn_agreement(nb, np.zeros(len(y), int)) == 0.0  # one cluster agrees everywhere, and says nothing
 
 
 def _cfg(comp_dir, cluster, labels_per_class=5):
@@ -91,10 +97,12 @@ def test_a_run_records_the_kind_that_fits_and_an_imported_competition_ranks_by_i
     plain = tmp_path / "plain"  # no labels, and then no solution either: like a downloaded clustering competition
     run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 10}, 0), runs_dir=tmp_path / "runs", leaderboard=False)
     shutil.rmtree(plain / "hidden")
-    bad = run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 2}, 0), runs_dir=tmp_path / "runs")
+    worse = _cfg(plain, {"method": "kmeans", "n_clusters": 10}, 0)  # the same K on one PCA component: worse clusters
+    worse["name"], worse["reduce"] = "v1", [{"method": "pca", "n_components": 1}]
+    bad = run_pipeline(worse, runs_dir=tmp_path / "runs")
     good = run_pipeline(_cfg(plain, {"method": "kmeans", "n_clusters": 10}, 0), runs_dir=tmp_path / "runs")
-    assert bad["scores"] is None and good["validation"]["kind"] == "silhouette"
+    assert bad["scores"] is None and good["validation"]["kind"] == "knn_agreement"
     imported = read_leaderboard("submissions/leaderboard.csv", competition="plain")  # sorted by validation
-    assert len(imported) == 2 and imported["validation_kind"].tolist() == ["silhouette"] * 2
+    assert len(imported) == 2 and imported["validation_kind"].tolist() == ["knn_agreement"] * 2
     assert imported["public"].isna().all() and imported["file"].tolist() == [str(good["submission"]),
                                                                               str(bad["submission"])]
