@@ -70,7 +70,9 @@ EXTRACT_KEYS = {
 }
 SUBMIT_KEYS = {
     "leaderboard": "append the score to submissions/leaderboard.csv",
-    "copy_to": "where the submission CSV is copied ({id}: hash of config and content)",
+    "copy_to": "where the submission CSV is copied ({id}: hash of config and content; null: no copy). An existing "
+               "folder, or a path ending in /, means inside it as <name>-{id}.csv. Checked at load: no file may "
+               "stand where a folder of the path must be",
     "same_fraction": "pairs: share of pairs answered 'same' (the most similar); null: P(same) > 1/2",
 }
 SUBMIT_DEFAULTS = {"leaderboard": True, "copy_to": "submissions/{name}-{{id}}.csv", "same_fraction": None}
@@ -141,6 +143,8 @@ class CompetitionFacts:
     n_note: str = ""
     has_labels: bool | None = None
     labels_note: str = ""
+    image_shape: tuple[int, ...] | None = None  # (H, W, C) of the images, from the folder's images.npz header
+    shape_note: str = ""
 
 
 def competition_facts(comp: dict[str, Any], seed: int = DEFAULT_SEED) -> CompetitionFacts:
@@ -179,8 +183,13 @@ def _folder_facts(folder: Path, meta: dict) -> CompetitionFacts:
         n = _count_ids(folder / "images.npz")
     labeled = folder / "labeled.csv"
     has_labels = _has_rows(labeled)
+    from kit.pipeline.stages import npz_shape
+
+    shape = npz_shape(folder / "images.npz", "images")  # the header alone: (N, H, W, C)
     return CompetitionFacts(n, str(folder / "competition.json"), has_labels,
-                            f"{folder} has {'no labeled.csv' if not labeled.exists() else 'no labeled rows'}")
+                            f"{folder} has {'no labeled.csv' if not labeled.exists() else 'no labeled rows'}",
+                            shape[1:] if shape is not None and len(shape) == 4 else None,
+                            str(folder / "images.npz"))
 
 
 def _count_ids(path: Path) -> int | None:
@@ -293,8 +302,29 @@ def _check_stage(section: str, options: Any) -> None:
         options = {k: v for k, v in options.items() if k != "n_clusters"}
     check_signature(options, fn, section, extra={"model"} if section == "refine" else set())
     check_ranges(section, options)
+    check_device(options.get("device"), f"{section}.device")
     if section == "pretrain":
         check_model(options.get("model", _default(fn, "model")), options.get("model_kwargs"), "pretrain")
+
+
+CUDA = re.compile(r"cuda(:\d+)?")
+
+
+def check_device(device: Any, where: str) -> None:
+    """cuda[:N] only where this machine has that CUDA GPU, at load rather than when the stage starts (torch is
+    imported only for a cuda device; auto and cpu always work)."""
+    if not isinstance(device, str) or not device.startswith("cuda"):
+        return
+    if not CUDA.fullmatch(device):
+        raise ConfigError(f"{where} must be auto, cpu or cuda[:N], got {device!r}")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigError(f"{where} is {device!r}, but this machine has no CUDA GPU; use auto or cpu")
+    index = int(device.partition(":")[2] or 0)
+    if index >= torch.cuda.device_count():
+        raise ConfigError(f"{where} is {device!r}, but this machine has {torch.cuda.device_count()} CUDA GPU(s) "
+                          f"(cuda:0 .. cuda:{torch.cuda.device_count() - 1})")
 
 
 def _check_stage_order(cfg: dict) -> None:
@@ -353,7 +383,8 @@ def check_model(name: Any, kwargs: Any, where: str) -> None:
     if kwargs is not None and not isinstance(kwargs, dict):
         raise ConfigError(f"{where}.model_kwargs must be a mapping, got {kwargs!r}")
     if name.startswith("timm:"):
-        return  # timm's own names: checked when the backbone is built
+        _check_timm(name, kwargs or {}, where)
+        return
     from kit.models.registry import MODELS
 
     try:
@@ -367,6 +398,25 @@ def check_model(name: Any, kwargs: Any, where: str) -> None:
     check_keys(kwargs or {}, set(known), f"{where}.model_kwargs (model {name})")
     for key, value in (kwargs or {}).items():
         check_type(value, known[key], f"{where}.model_kwargs.{key}")
+
+
+def _check_timm(name: str, kwargs: dict, where: str) -> None:
+    """A timm backbone's model_kwargs. latent_dim is refused here, at load, not when the stage starts: a timm encoder
+    gives its own pooled features (their width is the backbone's) and ignores latent_dim."""
+    if "latent_dim" in kwargs:
+        raise ConfigError(f"{where}.model_kwargs.latent_dim: timm encoders ignore latent_dim ({name} gives its own "
+                          "pooled features, as wide as the backbone's); drop it, and add a reduce step (e.g. pca) "
+                          "for a smaller code")
+    from kit.models.timm_backbone import TimmEncoder
+
+    known = set(_parameters(TimmEncoder)) - {"arch", "in_channels", "image_size", "latent_dim"}
+    check_keys(kwargs, known, f"{where}.model_kwargs (model {name})")
+    import timm
+
+    if not timm.is_model(name[5:]):
+        hint = difflib.get_close_matches(name[5:], timm.list_models(), n=1)
+        raise ConfigError(f"{where}.model: timm has no model {name[5:]!r}"
+                          + (f"; did you mean {hint[0]!r}?" if hint else ""))
 
 
 def _check_extract(cfg: dict) -> dict[str, Any]:
@@ -429,15 +479,34 @@ def _check_submit(submit: Any, name: str) -> dict[str, Any]:
     submit = dict(submit)
     submit.setdefault("leaderboard", SUBMIT_DEFAULTS["leaderboard"])
     submit.setdefault("copy_to", SUBMIT_DEFAULTS["copy_to"].format(name=name))  # {id}: hash of config + content
+    submit["copy_to"] = copy_destination(submit["copy_to"], name)
     from kit.submit.writer import check_same_fraction
 
     check_same_fraction(submit.get("same_fraction"), name="submit.same_fraction")
     return submit
 
 
+def copy_destination(copy_to: Any, name: str) -> str | None:
+    """submit.copy_to as the runner will use it: null (or empty) is no copy; an existing folder, or a path ending
+    in a slash, is that folder with the run's own file name (<name>-{id}.csv); the path must be creatable as a file
+    (no file where one of its folders must be). Checked at load, not after the run."""
+    if copy_to is None or copy_to == "":
+        return None
+    if not isinstance(copy_to, str):
+        raise ConfigError(f"submit.copy_to must be a file path (or null: no copy), got {copy_to!r}")
+    if copy_to.endswith(("/", "\\")) or Path(copy_to).is_dir():
+        copy_to = str(Path(copy_to) / f"{name}-{{id}}.csv")
+    from kit.io import check_file_path
+
+    check_file_path(copy_to, "submit.copy_to")
+    return copy_to
+
+
 def check_sizes(cfg: dict, facts: CompetitionFacts) -> None:
     """Counts that cannot exceed the competition's images (PCA components, clusters, neighbours), when that
-    number is known at load; otherwise the stages check them."""
+    number is known at load, and the reduce steps' sizes against the features' width when that is known
+    (``feature_dim``); otherwise the stages check them, before they write anything."""
+    _check_reduce_width(cfg, facts)
     n = facts.n_images
     if n is None:
         return
@@ -457,6 +526,49 @@ def check_sizes(cfg: dict, facts: CompetitionFacts) -> None:
     for i, member in enumerate(cluster.get("members") or []):
         if isinstance(member, dict):
             _at_most(member.get("n_clusters"), n, f"cluster.members.{i}.n_clusters", facts)
+
+
+def feature_dim(cfg: dict, facts: CompetitionFacts) -> tuple[int, str] | None:
+    """(D, where it comes from) of the extract stage's features when the config and the competition tell it at
+    load: raw pixels of a competition folder that exists (H * W * C), or the latent code of a pretrain model whose
+    latent_dim is set or has a default; None otherwise (the reduce stage then checks before it writes)."""
+    ext = cfg["extract"]
+    model = ext["model"]
+    if model == "raw" and facts.image_shape is not None:
+        shape = " x ".join(map(str, facts.image_shape))
+        d = 1
+        for side in facts.image_shape:
+            d *= int(side)
+        return d, f"the raw pixels of {shape} images ({facts.shape_note})"
+    if model in ("pretrain", "finetune") and ext.get("kind") == "latent" and cfg.get("pretrain"):
+        from kit.train.pretrain import pretrain
+
+        name = cfg["pretrain"].get("model", _default(pretrain, "model"))
+        if not isinstance(name, str) or name.startswith("timm:"):
+            return None
+        from kit.models.registry import MODELS
+
+        kwargs = cfg["pretrain"].get("model_kwargs") or {}
+        latent = kwargs.get("latent_dim", _parameters(MODELS.get(name)).get("latent_dim"))
+        if _is_int(latent):
+            how = "pretrain.model_kwargs.latent_dim" if "latent_dim" in kwargs else f"{name}'s default latent_dim"
+            return latent, f"the {model} model's latent code ({how} {latent})"
+    return None
+
+
+def _check_reduce_width(cfg: dict, facts: CompetitionFacts) -> None:
+    """Each reduce step's sizes (PCA n_components <= min(N, D), ...) against the features, when D is known."""
+    dim = feature_dim(cfg, facts) if cfg.get("reduce") else None
+    if dim is None:
+        return
+    from kit.errors import KitError
+    from kit.reduce import check_shapes
+
+    d, note = dim
+    try:
+        check_shapes(cfg["reduce"], facts.n_images, d, seed=cfg["seed"])
+    except KitError as e:
+        raise ConfigError(f"{e}; the features are {note}") from None
 
 
 def _at_most(value: Any, n: int, name: str, facts: CompetitionFacts) -> None:

@@ -64,6 +64,9 @@ class Registry:
         where = f"{self.where}.{name}"
         params = _parameters(factory)
         kwargs = {k: v for k, v in spec.items() if k != "method"}
+        for key in SEED_KEYS:  # numpy and sklearn take 0 .. 2**32 - 1 and fail deep inside fit otherwise
+            check_seed(kwargs.get(key), f"{where}.{key}")
+        check_seed(seed, f"{self.where} seed")
         if "seed" in kwargs:
             if "random_state" in kwargs:
                 raise ConfigError(f"{where}: give 'seed' or 'random_state', not both")
@@ -82,6 +85,14 @@ class Registry:
         if check is not None:
             check()
         return est
+
+
+def check_seed(value: Any, where: str) -> None:
+    """A seed is null (the caller's) or an integer in 0 .. 2**32 - 1 (kit.train.options.SEED_MAX): a ConfigError
+    naming ``where`` otherwise, at creation, before any data is read."""
+    from kit.train.options import OPTIONS  # the one table of bounds (imports nothing heavy)
+
+    OPTIONS["seed"].check(value, where)
 
 
 def _parameters(factory: Callable) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
-from kit.cli.choices import ClusterMethod, LabelMapping, k_option, value
+from kit.cli.choices import ClusterMethod, LabelMapping, k_option, seed_option, value
 from kit.cli.options import parse_options
 from kit.cli.reduce import config_section
 from kit.errors import ConfigError
@@ -39,18 +39,21 @@ def cluster_command(
     neighbors: Optional[Path] = typer.Option(None, "--neighbors", help="neighbors.npz (ids, indices) to smooth "
                                              "over, e.g. the refine run's neighbors stage."),
     out: Path = typer.Option(..., "--out", "-o", help="Output clusters.npz."),
-    seed: int = typer.Option(0, "--seed", help="Seed used when the spec sets none."),
+    seed: int = seed_option(0, "Seed used when the spec sets none (0 .. 2**32 - 1)."),
 ) -> None:
     """Cluster an embedding; with --competition also write class labels mapped from the labeled images.
 
     Example: kit cluster embedding.npz --method gmm --k 10 -O n_init=3 --competition competitions/digits_5 -o clusters.npz
     """
     from kit.cluster import create_clusterer
+    from kit.io import check_file_path
     from kit.pipeline.stages import cluster_stage
 
-    spec = dict(config_section(config, "cluster") or {}) if config else {}
+    check_file_path(out, "--out")  # before any work, not after the clustering
+    spec = (config_section(config, "cluster") or {}) if config else {}
     if not isinstance(spec, dict):
         raise ConfigError(f"--config {config}: 'cluster' must be a mapping")
+    spec = dict(spec)
     if method:
         spec["method"] = value(method)
     spec.setdefault("method", "kmeans")

@@ -5,8 +5,11 @@ import typer
 from rich.table import Table
 
 from kit.cli.app import app, console
+from kit.cli.choices import seed_option
 from kit.cli.options import parse_options
 
+OVERWRITE_HELP = ("Replace an existing folder kit made, with any files you put in it (they are named on stderr); "
+                  "a folder kit did not make is never replaced.")
 comp_app = typer.Typer(help="Build and inspect local competitions.", no_args_is_help=True)
 app.add_typer(comp_app, name="competition")
 
@@ -26,15 +29,15 @@ def make(
     n_pairs: int = typer.Option(None, help="Pairs: number of pairs (default: number of images)."),
     class_ratio: float = typer.Option(1.0, "--class-ratio", help="Imbalanced classes: sizes fall geometrically by "
                                       "class index, class 0 the largest, the last R times smaller (1: as the source)."),
-    seed: int = typer.Option(0, help="Seed for ids, subsets, labeled images and the Public/Private split."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+    seed: int = seed_option(0, "Seed for ids, subsets, labeled images and the Public/Private split (0 .. 2**32 - 1)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Write images.npz, sample_submission.csv, optional labeled.csv/pairs.csv and hidden/solution.csv.
 
     Example: kit competition make --source digits --labels-per-class 5 --out competitions/digits_5
     """
     from kit.competition import make_competition
-    from kit.competition.folder import check_output
+    from kit.competition.folder import check_output, foreign_files
     from kit.data import ImageSet, load_source
     from kit.errors import ConfigError
 
@@ -44,6 +47,7 @@ def make(
 
     check_class_ratio(class_ratio)  # before loading the source: a bad value fails at once
     check_output(out, overwrite)  # before loading: never the current folder, only a kit folder replaced
+    foreign = foreign_files(out) if overwrite else []
     if source_file and opt:
         raise ConfigError("--opt applies to --source only; ingest with `kit data ingest` options instead")
     if source_file:
@@ -54,7 +58,9 @@ def make(
     group_list = _parse_groups(groups) if groups else None
     path = make_competition(data, out, type, name=name, labels_per_class=labels_per_class,
                             public_fraction=public_fraction, n_images=n_images, groups=group_list, n_pairs=n_pairs,
-                            seed=seed, overwrite=overwrite, source_info=info, class_ratio=class_ratio)
+                            seed=seed, overwrite=overwrite, source_info=info, class_ratio=class_ratio,
+                            delete_foreign=overwrite)
+    _say_deleted(out, foreign)
     _show(path)
 
 
@@ -72,13 +78,15 @@ def import_(
     extras: bool = typer.Option(True, "--extras/--no-extras",
                                 help="Keep images neither in the sample nor labeled (for pretraining)."),
     name: str = typer.Option(None, help="Competition name (default: the folder name)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Turn a Kaggle-style download into a competition folder for `kit run` / `kit submit` (no hidden solution).
 
     Example: kit competition import downloads/my-comp --n-classes 10 -o competitions/my-comp
     """
     from kit.competition import import_competition
+    from kit.competition.folder import check_output, foreign_files
+    from kit.competition.importer import import_replacing
     from kit.errors import ConfigError
 
     size = None
@@ -87,9 +95,27 @@ def import_(
             size = [int(v) for v in resize.replace("x", ",").split(",")]
         except ValueError:
             raise ConfigError(f'--resize must look like "H,W", got {resize!r}') from None
-    path = import_competition(src, out, type=type, n_classes=n_classes, images=images, labels=labels, sample=sample,
-                              solution=solution, resize=size, extras=extras, name=name, overwrite=overwrite)
+    options = dict(type=type, n_classes=n_classes, images=images, labels=labels, sample=sample, solution=solution,
+                   resize=size, extras=extras, name=name)
+    if overwrite:  # asked for: files kit did not write in the folder go with it, and are named
+        check_output(out, overwrite)
+        foreign = foreign_files(out)
+        path = import_replacing(src, out, **options)
+        _say_deleted(out, foreign)
+    else:
+        path = import_competition(src, out, **options)
     _show(path)
+
+
+def _say_deleted(out: Path, foreign: list[str]) -> None:
+    """One line on stderr naming the files kit did not write that --overwrite deleted with the old folder."""
+    if foreign:
+        from rich.markup import escape
+
+        from kit.competition.folder import describe_files
+
+        console.print(escape(f"--overwrite: deleted {len(foreign)} file{'s' if len(foreign) > 1 else ''} kit did not "
+                             f"write with the old {out}: {describe_files(foreign)}"), soft_wrap=True)
 
 
 def _parse_groups(text: str) -> list[list[str]]:

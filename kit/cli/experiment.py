@@ -25,7 +25,9 @@ def experiment_command(
     """
     from kit.errors import ConfigError
     from kit.experiments import load_experiment, run_experiment, write_index
+    from kit.io import check_dir_path
 
+    check_dir_path(out, "--out")  # first: a file there fails before any file is read or competition built
     is_override = [("=" in str(f) and not f.exists()) for f in files]
     paths = [f for f, o in zip(files, is_override) if not o]
     overrides = [str(f) for f, o in zip(files, is_override) if o]

@@ -12,8 +12,8 @@ from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 def leaderboard_command(
     file: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--file", "-f",
                               help="Leaderboard CSV to list."),
-    competition: str = typer.Option(None, "--competition", "-c", help="Only this competition's entries (its name, "
-                                    "as in the competition column)."),
+    competition: str = typer.Option(None, "--competition", "-c", help="Only this competition's entries: its name "
+                                    "(as in the competition column) or its folder (as in kit score -c)."),
     private: bool = typer.Option(False, "--private", help="Also show the private score (hidden while you choose)."),
     top: int = typer.Option(0, "--top", min=0, help="Show only the best N entries (0: all)."),
     fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False, show_default=False),
@@ -29,6 +29,8 @@ def leaderboard_command(
     """
     from kit.competition.leaderboard import read_leaderboard
 
+    if competition is not None:
+        competition = _competition_name(competition, file)
     df = read_leaderboard(file, competition=competition)
     if competition is not None and df.empty:
         names = sorted(set(read_leaderboard(file)["competition"]) - {""})
@@ -55,6 +57,34 @@ def leaderboard_command(
         print_rows(header, rows, fmt)
     if not private:
         console.print("private scores hidden: --private shows them", style="dim")
+
+
+def _competition_name(given: str, file: Path) -> str:
+    """--competition as the leaderboard's competition column names it: a name found there as it is, else a
+    competition folder (its competition.json name, as `kit score` records it). Neither: one line (exit 2)."""
+    import json
+
+    from kit.competition.leaderboard import read_leaderboard
+    from kit.errors import ConfigError
+
+    names = set(read_leaderboard(file)["competition"]) - {""}
+    if given in names:
+        return given
+    folder = Path(given)
+    if folder.is_dir():
+        meta_path = folder / "competition.json"
+        if not meta_path.is_file():
+            raise ConfigError(f"--competition {given}: a folder but not a competition folder (no competition.json); "
+                              "give a competition's name or folder")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"--competition {given}: unreadable {meta_path} ({e})") from None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        return str(name) if isinstance(name, str) and name else folder.resolve().name
+    shown = ", ".join(sorted(names)) or "none recorded"
+    raise ConfigError(f"--competition {given}: neither a competition on {file} (competitions there: {shown}) nor a "
+                      "competition folder")
 
 
 def _score(value) -> str:

@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-import yaml
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.choices import seed_option
 from kit.cli.options import split_top_level
 from kit.errors import ConfigError
 from kit.overrides import split_item
@@ -28,13 +28,14 @@ def parse_step(text: str) -> dict[str, Any]:
 
 
 def config_section(path: Path, section: str) -> Any:
-    """One section of a YAML file (a run config or a file holding just that section)."""
-    if not path.exists():
-        raise ConfigError(f"--config {path}: no such config file")
+    """One section of a YAML file (a run config or a file holding just that section). A missing, unreadable,
+    binary or broken file is one line, read as `kit run` reads configs (kit.config.read_config_file)."""
+    from kit.config import read_config_file
+
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError(f"--config {path}: invalid YAML: {' '.join(str(e).split())}") from None
+        data = read_config_file(path) or {}
+    except ConfigError as e:
+        raise ConfigError(f"--config {e}") from None
     if not isinstance(data, dict) or section not in data:
         raise ConfigError(f"--config {path}: no '{section}' section")
     return data[section]
@@ -49,20 +50,29 @@ def reduce_command(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML file whose 'reduce:' list gives the steps "
                                           "(--step options are appended after them)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output embedding.npz."),
-    seed: int = typer.Option(0, "--seed", help="Seed for every step that sets none."),
+    seed: int = seed_option(0, "Seed for every step that sets none (0 .. 2**32 - 1)."),
 ) -> None:
     """Reduce features with a chain of steps, e.g. PCA to 50 dims then t-SNE to 2.
 
     Example: kit reduce features.npz --step pca:n_components=50 --step tsne:perplexity=30 -o embedding.npz
     """
-    from kit.pipeline.stages import reduce_stage
-    from kit.reduce import create_reducer
+    from kit.io import check_file_path
+    from kit.pipeline.stages import features_shape, reduce_stage
+    from kit.reduce import check_shapes, create_reducer
 
-    steps = list(config_section(config, "reduce") or []) if config else []
-    steps += [parse_step(s) for s in step]
+    check_file_path(out, "--out")
+    steps = (config_section(config, "reduce") or []) if config else []
+    if not isinstance(steps, list):
+        raise ConfigError(f"--config {config}: 'reduce' must be a list of steps, e.g. [{{method: pca}}]")
+    steps = list(steps) + [parse_step(s) for s in step]
     if not steps:
         raise ConfigError("give at least one --step (e.g. --step pca:n_components=50) or a --config with 'reduce:'")
-    for spec in steps:  # every spec checked before the features are even read
-        create_reducer(spec, seed=seed)
+    # every spec checked, and its sizes against the features' (from the file's header), before they are read
+    shape = features_shape(features)
+    if shape is not None:
+        check_shapes(steps, *shape, seed=seed)
+    else:  # no readable header: the specs alone now, the sizes when the stage has read the features
+        for spec in steps:
+            create_reducer(spec, seed=seed)
     path = reduce_stage(features, steps, seed, out.parent, out_name=out.name, view_2d=False, console=console)
     console.print(f"wrote [bold]{escape(str(path))}[/]")

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
-from kit.cli.choices import NeighborFeatures, RefineMode, k_option
-from kit.cli.pretrain import _section
+from kit.cli.choices import NeighborFeatures, RefineMode, k_option, seed_option
+from kit.cli.pretrain import OVERWRITE_HELP, SEED_HELP, _section, fresh_out
 
 
 @app.command("refine")
@@ -30,8 +30,10 @@ def refine_command(
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it."),
     neighbor_features: NeighborFeatures = typer.Option(None, help="Where neighbours are mined: the model's features "
                                                        "(default), raw pixels or dense SIFT (for a fresh model)."),
-    seed: int = typer.Option(None),
-    resume: bool = typer.Option(False, "--resume", help="Continue from <out>/checkpoints/last.pt (same options)."),
+    seed: int = seed_option(None, SEED_HELP),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in <out>/checkpoints/last.pt (same "
+                                "options)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
 
@@ -40,9 +42,9 @@ def refine_command(
     From scratch: kit refine small_cnn competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
     """
     from kit.competition import load_competition
-    from kit.io import check_dir_path, safe_rmtree
     from kit.pipeline.stages import refine_stage
     from kit.train.loop import rerun_hint
+    from kit.train.outputs import check_out
 
     if old_k is not None:
         console.print("-k is deprecated in `kit refine` (it is the cluster count in `kit cluster`): use --neighbors")
@@ -54,12 +56,27 @@ def refine_command(
                            neighbor_features=neighbor_features.value if neighbor_features else None).items():
         if value is not None:
             options[key] = value
-    options.pop("model", None)  # the MODEL argument names the network
-    check_dir_path(out, "--out")
+    _check_model(options.pop("model", None), model_dir, config)  # the MODEL argument names the network
+    # refine_stage resumes whenever <out> holds a checkpoint: without --resume there must be none (or --overwrite)
+    check_out(out, "refine", resume=resume, overwrite=overwrite, source=model_dir)
     comp = load_competition(competition)
-    if not resume and (out / "checkpoints" / "last.pt").exists():
-        safe_rmtree(out / "checkpoints", marker="last.pt")  # refine_stage resumes whenever a checkpoint exists
     seed_value = options.pop("seed", 0)
-    with rerun_hint("rerun with --resume"):  # without it a rerun starts over
+    with fresh_out(out, overwrite), rerun_hint("rerun with --resume"):
         path = refine_stage(comp, model_dir, None, options, seed_value, out)
     console.print(f"model folder: [bold]{escape(str(path))}[/]")
+
+
+def _check_model(configured, model_dir: Path, config: Path | None) -> None:
+    """A config's refine.model must name the network the MODEL argument names (it is `kit run`'s way of training
+    a fresh one): two different networks are one ConfigError, not a silent pick of one."""
+    from kit.errors import ConfigError
+
+    if configured is None:
+        return
+    named = Path(str(configured))
+    same = str(configured) == str(model_dir) or (
+        named.exists() and model_dir.exists() and named.resolve() == model_dir.resolve())
+    if not same:
+        raise ConfigError(f"--config {config}: refine.model is {configured!r} but the MODEL argument is "
+                          f"{str(model_dir)!r}; they disagree: drop refine.model from the config, or give "
+                          f"{configured} as MODEL")

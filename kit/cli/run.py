@@ -30,8 +30,10 @@ def run_command(
 
     Example: kit run configs/digits.yaml pretrain.epochs=5 cluster.method=gmm
     """
+    from kit.io import check_dir_path
     from kit.pipeline import run_pipeline
 
+    check_dir_path(runs_dir, "-o/--runs-dir")  # a file there: one line before any work, not a traceback after it
     result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=leaderboard,
                           overrides=list(overrides or []), show_private=private, console=console)
     typer.echo(str(result["submission"]))  # the result, on stdout: a pipe or $(...) gets the path and nothing else

@@ -6,6 +6,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.choices import seed_option
 
 
 @app.command("submit")
@@ -13,7 +14,7 @@ def submit_command(
     clusters: Path = typer.Argument(..., help="clusters.npz from `kit cluster`."),
     competition: Path = typer.Argument(..., help="Competition folder (has sample_submission.csv)."),
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
-    seed: int = typer.Option(None, help="Seed recorded in the metadata."),
+    seed: int = seed_option(None, "Seed recorded in the metadata (0 .. 2**32 - 1)."),
     same_fraction: float = typer.Option(None, "--same-fraction", help="Pairs: the share of pairs that are \"same\" "
                                         "(e.g. 0.5 when the competition says they are balanced); the pairs with the "
                                         "highest <p_a, p_b> get it. Default: \"same\" when <p_a, p_b> > 1/2."),
@@ -27,11 +28,16 @@ def submit_command(
     from kit.io import check_file_path
     from kit.submit import build_submission, write_submission
     from kit.submit.metadata import submission_metadata
+    from kit.submit.writer import check_images
 
     check_file_path(out, "--out")
     check_file_path(out.with_suffix(".json"), "--out")  # its metadata goes beside it
     comp = load_competition(competition)
-    df = build_submission(comp, load_clusters(clusters), same_fraction)
+    arrays = load_clusters(clusters)
+    df = build_submission(comp, arrays, same_fraction)  # refuses clusters of other images (check_images)
     path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))
+    note = check_images(comp, arrays)  # after writing: an error stays the only line on stderr
+    if note:
+        console.print(escape(f"{clusters}: {note}"), style="dim", soft_wrap=True)
     shown = escape(str(path))
     console.print(f"wrote [bold]{shown}[/] ({len(df)} rows, type {comp.type}); score it with `kit score {shown}`")

@@ -11,9 +11,11 @@ from kit.cli.app import app, console
 @app.command("sweep")
 def sweep_command(
     config: Path = typer.Argument(..., metavar="CONFIG", help="YAML run config (see configs/)."),
-    sets: list[str] = typer.Option(..., "--set", "-s", metavar="KEY=V1,V2,...",
+    sets: list[str] = typer.Option([], "--set", metavar="KEY=V1,V2,...", show_default=False,
                                    help="A dotted config key and its values (YAML; commas inside [] do not split), "
-                                        "repeatable: the sweep runs every combination."),
+                                        "repeatable: the sweep runs every combination (required)."),
+    old_sets: list[str] = typer.Option([], "-s", hidden=True, metavar="KEY=V1,V2,...",
+                                       help="Deprecated spelling of --set (-s is --step in kit reduce)."),
     out: Path = typer.Option(None, "--out", "-o", help="Where results.csv/.md and plots go (default: sweeps/<name>)."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Run folders: <runs-dir>/<name>-<key>_<value>.../"),
     holdout_source: str = typer.Option(None, "--holdout-source", metavar="KIND[,OPT=VAL...]",
@@ -34,9 +36,16 @@ def sweep_command(
 
     Example: kit sweep configs/digits.yaml --set pretrain.epochs=10,30 --set pretrain.model_kwargs.depth=1,2,3
     """
+    from kit.errors import ConfigError
     from kit.io import check_dir_path
     from kit.experiments.sweep import run_sweep
 
+    if old_sets:  # one release of grace: -s means --step in kit reduce, so sweep's --set gives it up
+        typer.echo("kit sweep: -s is deprecated and will be removed; write --set (-s is --step in kit reduce)",
+                   err=True)
+    sets = list(sets) + list(old_sets)
+    if not sets:
+        raise ConfigError("kit sweep needs at least one --set KEY=V1,V2,... (e.g. --set pretrain.epochs=5,10)")
     if out is not None:
         check_dir_path(out, "--out")
     result = run_sweep(config, list(sets), out=out, runs_dir=runs_dir, holdout=holdout_source, private=private,

@@ -68,7 +68,7 @@ def choose_k(X, k_min: int = K_MIN, k_max: int = K_MAX, seed: int = 0, *, criter
     ks = list(range(int(k_min), k_max + 1))
     scores = np.empty((int(n_repeats), len(ks)))
     for r in range(int(n_repeats)):
-        rs = int(seed) * 1000 + r
+        rs = (int(seed) * 1000 + r) % 2**32  # a valid numpy/sklearn seed for every --seed
         Z = _prepare(X[subsample_index(len(X), rows, rs)], rs)
         scores[r] = CRITERIA[criterion](Z, ks, rs)
     mean = scores.mean(0)
@@ -164,7 +164,7 @@ def stability(Z: np.ndarray, ks: list[int], seed: int, n_pairs: int = 3) -> np.n
         agree = []
         for p in range(n_pairs):
             order = rng.permutation(len(Z))
-            a, b = (KMeans(k, n_init=2, random_state=seed + 2 * p + i).fit(Z[order[i * half:(i + 1) * half]])
+            a, b = (KMeans(k, n_init=2, random_state=(seed + 2 * p + i) % 2**32).fit(Z[order[i * half:(i + 1) * half]])
                     for i in (0, 1))
             agree.append(adjusted_rand_score(a.predict(Z), b.predict(Z)))
         out.append(float(np.mean(agree)))

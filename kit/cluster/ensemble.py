@@ -20,6 +20,7 @@ from kit.cluster.base import Clusterer
 from kit.errors import ConfigError, DataError
 from kit.metrics import hungarian_mapping
 from kit.registry import choice, require
+from kit.train.options import SEED_MAX
 
 
 def _check_partitions(partitions) -> list[np.ndarray]:
@@ -117,7 +118,7 @@ class _Ensemble(Clusterer):
             spec = {"n_clusters": self.n_clusters, **spec}
             if spec.get("seed") is None and spec.get("random_state") is None:
                 spec.pop("seed", None)
-                spec["random_state"] = int(self.random_state) + i
+                spec["random_state"] = (int(self.random_state) + i) % (SEED_MAX + 1)  # stays a valid seed
             try:
                 out.append(create_clusterer(spec))
             except ConfigError as e:

@@ -20,9 +20,9 @@ import pandas as pd
 from kit.data.imageset import ImageSet
 from kit.data.images import IMAGE_SUFFIXES, image_files, read_images
 from kit.data.npy import to_uint8_nhwc
-from kit.data.values import parse_label_cells
+from kit.data.values import first_ids, parse_label_cells
 from kit.errors import ConfigError, DataError
-from kit.competition.folder import check_output, write_competition
+from kit.competition.folder import check_foreign, check_output, write_competition
 from kit.io import read_json
 
 TYPES = ("label", "binary", "pairs")
@@ -49,8 +49,24 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
     ``type``: label | binary | pairs (default: pairs when the sample has image1,image2 columns, else label).
     ``images``/``labels``/``sample``/``solution`` name files when auto-detection is ambiguous (relative paths are
     tried against the current folder, then ``src``). ``extras``: also keep images neither in the sample nor labeled
-    (usable for pretraining).
+    (usable for pretraining). ``overwrite``: replace a competition folder kit made, but never files kit did not
+    write in it (they are named, and nothing is touched): `kit run` re-imports a changed download this way.
     """
+    return _import_competition(src, out, type=type, n_classes=n_classes, images=images, labels=labels, sample=sample,
+                               solution=solution, name=name, resize=resize, extras=extras, overwrite=overwrite)
+
+
+def import_replacing(src: str | Path, out: str | Path, **options) -> Path:
+    """`kit competition import --overwrite`: the user asked to replace ``out``, so files kit did not write in it
+    (kit.competition.folder.foreign_files) are deleted with it; the CLI names them."""
+    return _import_competition(src, out, overwrite=True, delete_foreign=True, **options)
+
+
+def _import_competition(src: str | Path, out: str | Path, *, type: str | None = None, n_classes: int | None = None,
+                        images: Sequence[str | Path] | None = None, labels: str | Path | None = None,
+                        sample: str | Path | None = None, solution: str | Path | None = None, name: str | None = None,
+                        resize: Sequence[int] | None = None, extras: bool = True, overwrite: bool = False,
+                        delete_foreign: bool = False) -> Path:
     src, out = Path(src), Path(out)
     if not src.is_dir():
         raise DataError(f"{src}: no such download folder")
@@ -58,7 +74,10 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
                     solution=solution, resize=resize, extras=extras)
     if out.resolve() == src.resolve():
         raise ConfigError(f"--out {out}: must differ from the download folder")
-    check_output(out, overwrite)
+    not_kit, foreign = _advice(src, out)
+    check_output(out, overwrite, not_kit)
+    if overwrite and not delete_foreign:
+        check_foreign(out, foreign)  # before any work; write_competition checks again just before replacing
 
     sample_path = Path(opts["sample"]) if opts["sample"] else _only(_sample_candidates(src), src, "sample submission",
                                                                     "--sample", required=True)
@@ -101,7 +120,18 @@ def import_competition(src: str | Path, out: str | Path, *, type: str | None = N
         files["pairs.csv"] = rows
     if sol is not None:  # the answer key keeps the submission's own header, as on Kaggle
         files["hidden/solution.csv"] = sol.set_axis([*meta["submission"]["columns"], "Usage"], axis=1)
-    return write_competition(out, meta, image_set, files)
+    return write_competition(out, meta, image_set, files, delete_foreign=delete_foreign, foreign_advice=foreign)
+
+
+def _advice(src: Path, out: Path) -> tuple[str, str]:
+    """What to do about a user folder at ``out`` and about files kit did not write in it: `kit run` imports a
+    download DIR into DIR.kit beside it (it has no -o), so that case points at the folder and competition.dir."""
+    if out.absolute() != (src.parent / f"{src.name}.kit").absolute():
+        return "choose another --out folder or move it away yourself", "move your files out of it first"
+    elsewhere = f"or import the download elsewhere (kit competition import {src} -o DIR) and set competition.dir: DIR"
+    return (f"rename or move {out} away (kit run imports the download {src} into {out} beside it), {elsewhere}",
+            f"move your files out of {out} (kit run imports the download {src} into it again whenever it changes), "
+            + elsewhere)
 
 
 def _predicted(entries: list[_Entry], sample: pd.DataFrame, ctype: str, layout: str, sample_path: Path,
@@ -120,7 +150,8 @@ def _predicted(entries: list[_Entry], sample: pd.DataFrame, ctype: str, layout: 
         if entries[e].id is None:
             entries[e].id = ref
         elif ctype != "pairs":
-            raise DataError(f"{sample_path}: ids {entries[e].id!r} and {ref!r} name the same image {entries[e].name}")
+            raise DataError(f"{sample_path}: ids {str(entries[e].id)!r} and {str(ref)!r} name the same image "
+                            f"{entries[e].name}")
         canon[ref] = entries[e].id  # pairs may spell one image two ways: pairs.csv uses the first
     if ctype == "pairs":
         rows = pd.DataFrame({"id": sample[id_col], "image1": sample[c1].map(canon), "image2": sample[c2].map(canon)})
@@ -139,7 +170,7 @@ def _apply_labels(entries: list[_Entry], path: Path, src: Path, taken: set[str],
     seen: dict[int, str] = {}
     for lab_id, e, code in zip(lab_ids, _resolve(lab_ids, entries, _index(entries), path, prefer, sources), codes):
         if e in seen:
-            raise DataError(f"{path}: ids {seen[e]!r} and {lab_id!r} name the same image {entries[e].name}")
+            raise DataError(f"{path}: ids {str(seen[e])!r} and {str(lab_id)!r} name the same image {entries[e].name}")
         seen[e] = lab_id
         entries[e].label = code
         if entries[e].id is None and lab_id not in taken:
@@ -439,12 +470,13 @@ def _resolve(ids, entries: list[_Entry], index: dict, csv: Path, prefer: Callabl
         if not cands:
             missing.append(ident)
         elif len(cands) > 1:
-            raise DataError(f"{csv}: id {ident!r} matches {len(cands)} images "
+            raise DataError(f"{csv}: id {str(ident)!r} matches {len(cands)} images "
                             f"({', '.join(entries[c].name for c in cands[:3])}); pass --images to pick the folder")
         else:
             out.append(cands[0])
     if missing:
-        raise DataError(f"{csv}: {len(missing)} ids have no image (first: {missing[:5]}; looked in {', '.join(sources[:5])})")
+        raise DataError(f"{csv}: {len(missing)} ids have no image (first: {first_ids(missing)}; looked in "
+                        f"{', '.join(sources[:5])})")
     return out
 
 

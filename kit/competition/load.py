@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kit.data.imageset import ImageSet
+from kit.data.values import first_ids
 from kit.errors import DataError
 
 TYPE_METRICS = {"label": ("accuracy", "cluster_accuracy"), "binary": ("binary_accuracy",), "pairs": ("pair_accuracy",)}
@@ -131,10 +132,10 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
 def _check_unique(ids: pd.Series, path: Path) -> None:
     dup = np.flatnonzero(ids.duplicated().to_numpy())
     if len(dup):
-        raise DataError(f"{path}: duplicate id {ids.iloc[dup[0]]!r} on line {dup[0] + 2}")
+        raise DataError(f"{path}: duplicate id {str(ids.iloc[dup[0]])!r} on line {dup[0] + 2}")
 
 
 def _check_known(ids: pd.Series, known: set[str], path: Path) -> None:
     unknown = [i for i in ids.astype(str) if i not in known]
     if unknown:
-        raise DataError(f"{path}: {len(unknown)} ids are not in images.npz (first: {unknown[:5]})")
+        raise DataError(f"{path}: {len(unknown)} ids are not in images.npz (first: {first_ids(unknown)})")

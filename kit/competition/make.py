@@ -9,9 +9,9 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from kit.data.imageset import ImageSet
-from kit.data.sources import subsample
+from kit.data.sources import check_seed, subsample
 from kit.errors import ConfigError, DataError
-from kit.competition.folder import check_output, write_competition
+from kit.competition.folder import check_foreign, check_output, write_competition
 
 CIFAR10_GROUPS = (["bird", "cat", "deer", "dog", "frog", "horse"], ["airplane", "automobile", "ship", "truck"])
 TYPES = ("label", "binary", "pairs")
@@ -33,6 +33,7 @@ def make_competition(
     source_info: dict | str | None = None,
     make_spec: dict | None = None,
     class_ratio: float = 1.0,
+    delete_foreign: bool = False,
 ) -> Path:
     """Returns the folder. Built in a temporary folder and renamed at the end: never half-written.
 
@@ -41,6 +42,8 @@ def make_competition(
     competition.make) is recorded as "make" so a later run can tell that its spec changed.
     ``class_ratio`` R > 1 makes the classes imbalanced: class sizes fall geometrically by class index, class 0 the
     largest and the last class R times smaller (``class_sizes``); 1 keeps the source's sizes (and today's ids).
+    ``overwrite`` replaces a competition folder kit made, but refuses (naming them) files kit did not write in it,
+    unless ``delete_foreign`` (`kit competition make --overwrite`: the user asked for it).
     """
     out_dir = Path(out_dir)
     if type not in TYPES:
@@ -52,11 +55,14 @@ def make_competition(
     if labels_per_class < 0:
         raise ConfigError(f"labels_per_class must be >= 0, got {labels_per_class}")
     check_class_ratio(class_ratio)
+    check_seed(seed)
     if n_pairs is not None and n_pairs < 2:
         raise ConfigError(f"n_pairs must be at least 2, got {n_pairs}")
     if not source.has_labels or (source.labels < 0).any():
         raise DataError("a competition needs a fully labeled source (the labels become the hidden solution)")
     check_output(out_dir, overwrite)
+    if overwrite and not delete_foreign:
+        check_foreign(out_dir)  # before any work; write_competition checks again just before replacing
     rng = np.random.default_rng(seed)
 
     data, class_names = source, source.class_names
@@ -114,7 +120,7 @@ def make_competition(
         files["labeled.csv"] = pd.DataFrame({"id": ids[labeled_mask], "label": labels[labeled_mask]})
     if type == "pairs":
         files["pairs.csv"] = rows
-    return write_competition(out_dir, meta, images, files)
+    return write_competition(out_dir, meta, images, files, delete_foreign=delete_foreign)
 
 
 def check_class_ratio(ratio, where: str = "class_ratio") -> None:

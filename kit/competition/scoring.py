@@ -8,6 +8,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from kit.competition.validate import integer_labels, validate_submission
+from kit.data.values import INT64_MAX, INT64_MIN
 from kit.errors import DataError, SubmissionError
 from kit.metrics import cluster_accuracy
 
@@ -34,7 +35,7 @@ METRICS = {
 def read_solution(solution) -> pd.DataFrame:
     """hidden/solution.csv (or the same as a DataFrame), checked: the submission's header + Usage (id,label,Usage for
     a made competition). Returned as id,label,Usage with the file's header in ``attrs["columns"]``; labels are int64,
-    or text when the answer key names its classes (or holds integers past int64)."""
+    or text when the answer key names its classes. Integer labels past int64 are refused (no class index is)."""
     name = "solution"
     if isinstance(solution, pd.DataFrame):
         df = solution.astype(str)
@@ -57,7 +58,11 @@ def read_solution(solution) -> pd.DataFrame:
     if len(bad):
         raise DataError(f"{name}: Usage must be Public or Private, line {bad[0] + 2} has {df['Usage'].iloc[bad[0]]!r}")
     values, not_int = integer_labels(df["label"])
-    if not_int is None and values.dtype == np.int64:
+    if not_int is None and values.dtype != np.int64:  # integers past int64: no class index (import refuses them)
+        big = next(n for n, v in enumerate(values) if not INT64_MIN <= v <= INT64_MAX)
+        raise DataError(f"{name}: label on line {big + 2} ({df['label'].iloc[big]}) does not fit in int64; class "
+                        "labels are indices 0..K-1 or names")
+    if not_int is None:
         df["label"] = values
     df.attrs["columns"] = header[:2]
     return df

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.data.values import INT64_MAX, INT64_MIN
+from kit.data.values import INT64_MAX, INT64_MIN, first_ids
 from kit.errors import SubmissionError
 
 BINARY_METRICS = ("binary_accuracy", "pair_accuracy")
@@ -91,7 +91,8 @@ def validate_submission(submission, sample, type: str | None = None, *, metric: 
         )
     if len(df) != len(sample_ids):
         missing = [i for i in sample_ids if i not in set(ids)]
-        raise SubmissionError(f"expected {len(sample_ids)} rows, got {len(df)}; missing ids (first {min(5, len(missing))}): {missing[:5]}")
+        raise SubmissionError(f"expected {len(sample_ids)} rows, got {len(df)}; missing ids (first "
+                              f"{min(5, len(missing))}): {first_ids(missing)}")
     if label_names is None and not text_labels:
         _check_range(values, type, metric, n_classes, line)
     return pd.DataFrame({"id": ids.to_numpy(), "label": values}).set_index("id").loc[sample_ids].reset_index()

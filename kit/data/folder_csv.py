@@ -8,7 +8,7 @@ import pandas as pd
 
 from kit.data.imageset import ImageSet
 from kit.data.images import image_files, read_images
-from kit.data.values import parse_label_cells
+from kit.data.values import first_ids, parse_label_cells
 from kit.errors import DataError
 
 
@@ -38,10 +38,10 @@ def load_folder_csv(folder: str, csv: str, id_column: str = "id", label_column: 
     files = {p.stem: p for p in image_files(folder_p)}
     missing = [i for i in ids if i not in files]
     if missing:
-        raise DataError(f"{csv_p}: {len(missing)} ids have no image file in {folder_p} (first: {missing[:5]})")
+        raise DataError(f"{csv_p}: {len(missing)} ids have no image file in {folder_p} (first: {first_ids(missing)})")
     extra = sorted(set(files) - set(ids))
     if extra:
-        raise DataError(f"{folder_p}: {len(extra)} image files have no row in {csv_p} (first: {extra[:5]})")
+        raise DataError(f"{folder_p}: {len(extra)} image files have no row in {csv_p} (first: {first_ids(extra)})")
     labels, class_names = None, None
     if label_column in df.columns:
         labels, class_names = _parse_labels(df[label_column].str.strip(), csv_p)

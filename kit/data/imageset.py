@@ -5,6 +5,7 @@ ids are strings (unique), images are uint8 NHWC (C = 1 or 3), labels are int64 w
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,19 @@ class ImageSet:
 
     def without_labels(self) -> "ImageSet":
         return ImageSet(ids=self.ids, images=self.images, labels=None, class_names=None)
+
+    def digest(self) -> str:
+        """A fingerprint of the pixels and their ids (sha256, hex), the same whatever the images' order and however
+        the file was written: features, embeddings and clusters record the digest of the images they were computed
+        from, so a submission can tell clusters of another competition whose ids happen to coincide."""
+        order = np.argsort(self.ids, kind="stable")
+        h = hashlib.sha256(f"kit-images-v1 {self.images.dtype.str} {self.images.shape[1:]}\n".encode())
+        h.update("\0".join(self.ids[order].tolist()).encode())
+        step = max(1, (64 << 20) // max(1, self.images[0].nbytes if len(self.images) else 1))  # ~64 MB at a time
+        for start in range(0, len(order), step):
+            h.update(np.ascontiguousarray(self.images[order[start:start + step]]).tobytes())
+        self.__dict__["_digest"] = (self.ids, self.images, h.hexdigest())
+        return self.__dict__["_digest"][2]
 
     def save(self, path: str | Path) -> Path:
         arrays = {"ids": self.ids, "images": self.images}

@@ -31,6 +31,14 @@ for _name, _fn in {
 }.items():
     SOURCES.register(_name)(_fn)
 COMMON = ("limit", "seed", "resize", "grayscale")
+SEED_MAX = 2**32 - 1  # numpy and sklearn seeds: 0 .. 2**32 - 1 (as kit.cli.choices.SEED_MAX)
+
+
+def check_seed(seed: Any, where: str = "seed") -> int:
+    """A seed numpy and sklearn take: an integer in 0 .. 2**32 - 1 (one line, not their traceback)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= SEED_MAX:
+        raise ConfigError(f"{where} must be an integer in 0 .. {SEED_MAX}, got {seed!r}")
+    return int(seed)
 
 
 def load_source(spec: dict[str, Any]) -> ImageSet:
@@ -45,8 +53,7 @@ def load_source(spec: dict[str, Any]) -> ImageSet:
     limit, seed = spec.pop("limit", None), spec.pop("seed", 0)
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise ConfigError(f"source {kind}: limit must be a positive integer, got {limit!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ConfigError(f"source {kind}: seed must be an integer, got {seed!r}")
+    check_seed(seed, f"source {kind}: seed")
     spec = {k: _resolve_shared(v) for k, v in spec.items()}
     if spec.get("resize") is not None:
         spec["resize"] = _check_resize(kind, spec["resize"])

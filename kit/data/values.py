@@ -188,3 +188,13 @@ def _number(text: str) -> int | float | None:
 def _name_order(name: str) -> tuple:
     value = _number(name)
     return (0, value, name) if value is not None else (1, 0, name)
+
+
+def first_ids(values, n: int = 5) -> list:
+    """The first ``n`` of ``values`` (ids or labels) as plain Python values for a message: ['img_00200', ...], not
+    numpy's [np.str_('img_00200'), ...]."""
+    out = []
+    for v in list(values)[:n]:
+        v = v.item() if isinstance(v, np.generic) else v
+        out.append(v if isinstance(v, (int, float)) else str(v))
+    return out

@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.console import Console
 
-from kit.experiments.spec import Experiment, Part, sweep_sets
-from kit.io import write_json
+from kit.experiments.spec import Experiment, Part, check_figures_against, sweep_sets
+from kit.io import check_dir_path, write_json
 
 
 def part_cells(exp_base_name: str, part: Part):
@@ -42,7 +42,7 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
         base = validate_config(exp.base)
     except ConfigError as e:
         raise ConfigError(f"{exp.source or exp.name}: base: {e}") from None
-    folder = Path(out) / exp.name
+    folder = check_dir_path(Path(out) / exp.name)  # a file in the way: one line before the competition is built
     planned, data = [], None
     for part in exp.parts:  # validate all parts before any training
         cells = part_cells(base["name"], part)
@@ -52,6 +52,12 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
         except ConfigError as e:
             raise ConfigError(f"{exp.source or exp.name}: part {part.title!r}: {e}") from None
         planned.append((part, cells, prepared))
+    comp = data[0]
+    try:
+        classes = int(comp.n_classes) if comp.type == "label" else None  # class ids of a label competition
+        check_figures_against(exp, classes, len(comp.images.ids))
+    except ConfigError as e:
+        raise ConfigError(f"{exp.source or exp.name}: {e}") from None
     every_run = [c.name for _, cells, _ in planned for c in cells]
     t0 = time.perf_counter()
     results = []

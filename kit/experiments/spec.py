@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,48 @@ FIGURE_OPTIONS = {
     "checkpoint_curve": {"max_images"},
 }
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
+EMBEDDING_COLORS = ("label", "cluster")
+
+
+def _count(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"{where} must be an integer >= 1, got {value!r}")
+
+
+def _positive(value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{where} must be a number > 0, got {value!r}")
+
+
+def _pair(value: Any, where: str, what: str) -> None:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in value)):
+        raise ConfigError(f"{where} must be a list of two {what} (integers >= 0), e.g. [3, 8]; got {value!r}")
+
+
+def _color(value: Any, where: str) -> None:
+    if value not in EMBEDDING_COLORS:
+        raise ConfigError(f"{where} must be one of {', '.join(EMBEDDING_COLORS)}; got {value!r}")
+
+
+def _path(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be the path of an image set (.npz, `kit data ingest`), got {value!r}")
+    if not Path(value).is_file():
+        raise ConfigError(f"{where}: no such image set file {value}")
+
+
+# figure kind -> option -> check(value, where): every value a figure takes is checked at load, so a bad one fails
+# before anything trains instead of showing up as a 'skipped' section of the page after the whole experiment
+FIGURE_CHECKS = {
+    "reconstructions": {"n": _count},
+    "embeddings": {"color": _color, "max_points": _count},
+    "denoising": {"sigma": _positive, "n": _count},
+    "interpolation": {"classes": lambda v, w: _pair(v, w, "class ids"),
+                      "indices": lambda v, w: _pair(v, w, "image positions"), "steps": _count},
+    "anomaly": {"ood": _path, "n_examples": _count},
+    "checkpoint_curve": {"max_images": _count},
+}
 
 
 @dataclass
@@ -94,6 +138,12 @@ def parse_figure(fig: Any, where: str, labels: list[str]) -> dict[str, Any]:
         raise ConfigError(f"{where}: unknown figure kind {kind!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                           + f" (kinds: {', '.join(FIGURE_OPTIONS)})")
     _check_keys(fig, {"kind", "only"} | FIGURE_OPTIONS[kind], f"{where} ({kind})")
+    for key, check in FIGURE_CHECKS.get(kind, {}).items():
+        if key in fig:
+            check(fig[key], f"{where} ({kind}).{key}")
+    if kind == "interpolation" and "classes" in fig and "indices" in fig:
+        raise ConfigError(f"{where} ({kind}): give classes (the first image of each) or indices (two image "
+                          "positions), not both")
     only = fig.get("only")
     if only is not None:
         if not isinstance(only, list) or not only:
@@ -152,6 +202,37 @@ def parse_part(raw: Any, i: int) -> Part:
                 [parse_figure(f, f"{where}.figures[{j}]", labels) for j, f in enumerate(figures)])
 
 
+def _check_base(base: Any) -> dict:
+    """The base run config: required, and a mapping written in the experiment file itself."""
+    if base is None:
+        raise ConfigError("'base' is required: the run config every run of the experiment starts from")
+    if not isinstance(base, dict):
+        what = (f"the string {base!r}; a file name is not read: write the run config's keys under base:"
+                if isinstance(base, str) else f"{type(base).__name__} {base!r}")
+        raise ConfigError(f"'base' must be a mapping (the run config every run of the experiment starts from), "
+                          f"got {what}")
+    return base
+
+
+def check_figures_against(exp: Experiment, n_classes: int | None, n_images: int) -> None:
+    """What a figure names in the competition, once it is loaded (before anything trains): interpolation classes
+    below its class count and indices below its image count."""
+    for i, part in enumerate(exp.parts):
+        for j, fig in enumerate(part.figures):
+            where = f"parts[{i}].figures[{j}] ({fig['kind']})"
+            if fig["kind"] != "interpolation":
+                continue
+            if n_classes is not None:
+                bad = [c for c in fig.get("classes") or [] if c >= n_classes]
+                if bad:
+                    raise ConfigError(f"{where}.classes: class {bad[0]} is not a class of the competition "
+                                      f"(its classes are 0 .. {n_classes - 1})")
+            bad = [k for k in fig.get("indices") or [] if k >= n_images]
+            if bad:
+                raise ConfigError(f"{where}.indices: position {bad[0]} is past the competition's {n_images} images "
+                                  f"(0 .. {n_images - 1})")
+
+
 def parse_experiment(raw: Any, source: str | None = None) -> Experiment:
     if not isinstance(raw, dict):
         raise ConfigError("an experiment file must be a mapping (name, title, base, parts)")
@@ -159,9 +240,7 @@ def parse_experiment(raw: Any, source: str | None = None) -> Experiment:
     name = _text(raw.get("name"), "name", required=True)
     if not NAME.fullmatch(name) or name in (".", ".."):
         raise ConfigError(f"name must be a plain folder name (letters, digits, . _ -), got {name!r}")
-    base = raw.get("base")
-    if not isinstance(base, dict):
-        raise ConfigError("'base' is required: the run config every run of the experiment starts from")
+    base = _check_base(raw.get("base"))
     parts = raw.get("parts")
     if not isinstance(parts, list) or not parts:
         raise ConfigError("'parts' is required: a non-empty list of {title, sweep or variants, figures}")
@@ -184,8 +263,9 @@ def load_experiment(path: str | Path, overrides: list[str] | None = None) -> Exp
     raw = read_config_file(path)
     try:
         if overrides:
-            if not isinstance(raw, dict) or not isinstance(raw.get("base"), dict):
-                raise ConfigError("overrides need a 'base' run config to apply to")
+            if not isinstance(raw, dict):
+                raise ConfigError("an experiment file must be a mapping (name, title, base, parts)")
+            _check_base(raw.get("base"))  # the overrides apply to it
             top = [split_item(o, "override") for o in overrides if o.split("=", 1)[0].strip() == "holdout"]
             rest = [o for o in overrides if o.split("=", 1)[0].strip() != "holdout"]
             raw = {**raw, "base": apply_overrides(raw["base"], rest), **{k: v for k, v in top}}

@@ -36,11 +36,21 @@ def check_matrix(X, where: str, dtype=np.float64) -> np.ndarray:
     return X
 
 
-def save_features(path: str | Path, ids, features) -> Path:
+# Provenance: the digest (kit.data.imageset.ImageSet.digest) of the images an array was computed from. extract
+# records it; reduce and cluster copy it from their input (``source=``); `kit submit` compares it with the
+# competition's images, so clusters of another competition whose ids coincide are refused.
+DIGEST_KEY = "images_digest"
+
+
+def save_features(path: str | Path, ids, features, *, source: str | Path | None = None,
+                  images_digest: str | None = None) -> Path:
+    """``images_digest``: the digest of the images the features were computed from; ``source``: the file they
+    were computed from (features or embedding), whose digest is copied when ``images_digest`` is not given."""
     ids = np.asarray(ids)
     features = check_matrix(features, f"{path}: 'features'", dtype=None)  # checked before float32 can overflow
     _check_ids(ids, features, path)
-    return write_npz(path, ids=ids.astype(str), features=features.astype(np.float32, copy=False))
+    return write_npz(path, ids=ids.astype(str), features=features.astype(np.float32, copy=False),
+                     **_provenance(images_digest, source))
 
 
 def load_features(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -59,14 +69,46 @@ def _check_ids(ids: np.ndarray, features: np.ndarray, path) -> None:
         raise DataError(f"{path}: {len(ids)} ids for {len(features)} feature rows; expected one id per row")
 
 
-def save_clusters(path: str | Path, ids, clusters, labels=None, probabilities=None) -> Path:
-    """``probabilities`` (N, K) class probabilities, when the clusters come from a classifier head."""
+def save_clusters(path: str | Path, ids, clusters, labels=None, probabilities=None, *,
+                  source: str | Path | None = None, images_digest: str | None = None) -> Path:
+    """``probabilities`` (N, K) class probabilities, when the clusters come from a classifier head.
+    ``source`` / ``images_digest``: provenance, as in save_features (``source``: the clustered embedding)."""
     arrays = {"ids": np.asarray(ids).astype(str), "clusters": np.asarray(clusters, dtype=np.int64)}
     if labels is not None:
         arrays["labels"] = np.asarray(labels, dtype=np.int64)
     if probabilities is not None:
         arrays["probabilities"] = np.asarray(probabilities, dtype=np.float32)
-    return write_npz(path, **arrays)
+    return write_npz(path, **arrays, **_provenance(images_digest, source))
+
+
+def recorded_digest(arrays: str | Path | dict, where: str = "") -> str | None:
+    """The recorded digest of the images a features / embedding / clusters file (or its loaded arrays) was
+    computed from; None for a file without one (written by an older kit, or from arrays of unknown origin)."""
+    if not isinstance(arrays, dict):
+        path = Path(arrays)
+        where = where or str(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                value = z[DIGEST_KEY] if DIGEST_KEY in z.files else None
+        except FileNotFoundError:
+            raise DataError(f"{path}: no such file") from None
+        except Exception as e:  # noqa: BLE001  a corrupt file: one line
+            raise DataError(f"{path}: unreadable ({e})") from None
+    else:
+        value = arrays.get(DIGEST_KEY)
+    if value is None:
+        return None
+    value = np.asarray(value)
+    if value.ndim != 0 or value.dtype.kind != "U" or not str(value.item()):
+        raise DataError(f"{where or 'arrays'}: '{DIGEST_KEY}' must be one digest string, got a {value.dtype} "
+                        f"array of shape {value.shape}")
+    return str(value.item())
+
+
+def _provenance(digest: str | None, source: str | Path | None) -> dict[str, np.ndarray]:
+    if digest is None and source is not None:
+        digest = recorded_digest(source)
+    return {} if digest is None else {DIGEST_KEY: np.str_(digest)}
 
 
 def load_clusters(path: str | Path) -> dict[str, np.ndarray]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -75,7 +76,7 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> nn.Module:
     try:
         state = torch.load(pt_path, map_location=device, weights_only=True)
     except Exception as e:  # noqa: BLE001  truncated zip, pickle that needs code, not a torch file at all
-        raise DataError(f"{pt_path}: not a usable model state ({_first_line(e)})") from None
+        raise DataError(f"{pt_path}: not a usable model state ({load_error_reason(e)})") from None
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise DataError(f"{pt_path}: not a state dict of tensors")
     try:
@@ -118,4 +119,44 @@ def _model_meta(path: Path) -> dict:
 
 
 def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+    return one_line(str(e)) or type(e).__name__
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # terminal colour / bold codes (torch puts some in its errors)
+_MAX_REASON = 240
+
+
+def one_line(text: str, limit: int = _MAX_REASON) -> str:
+    """The first line of ``text`` without terminal escape codes; one longer than ``limit`` is cut at the end of its
+    last whole sentence (else of a word, marked with ...), never in the middle of a word."""
+    lines = [" ".join(line.split()) for line in _ANSI.sub("", text).splitlines()]
+    line = next((line for line in lines if line), "")
+    if len(line) <= limit:
+        return line
+    head = line[:limit]
+    end = head.rfind(". ")
+    if end > limit // 3:
+        return head[:end + 1]
+    return head[:head.rfind(" ")].rstrip(" ,;:") + " ..." if " " in head else head + "..."
+
+
+def load_error_reason(e: BaseException) -> str:
+    """Why ``torch.load(..., weights_only=True)`` (or timm's reader) refused a file, in one whole line.
+
+    torch's own text for a file that needs code is several lines of advice with terminal escape codes, whose first
+    line stops mid-sentence; kit says what the file holds and names the object that needed code instead."""
+    text = _ANSI.sub("", str(e))
+    found = re.search(r"Unsupported globals?: (?:GLOBAL )?([\w.]+)|unsupported GLOBAL ([\w.]+)", text)  # torch, timm
+    if found:
+        name = (found.group(1) or found.group(2)).rstrip(".")
+        return (f"it holds a pickled {name}, which needs code to load, not only tensors; kit reads these files with "
+                "weights_only=True so that they cannot run code: save a state dict of tensors")
+    if "WeightsUnpickler error:" in text or "Weights only load failed" in text:
+        tail = text.split("WeightsUnpickler error:", 1)[1] if "WeightsUnpickler error:" in text else ""
+        if not tail.strip():  # torch's advice first, then the reason on a line of its own
+            tail = next((line for line in text.splitlines()[1:] if line.strip() and not line.strip().startswith(
+                ("(1)", "(2)", "Check the documentation", "Please file an issue", "Weights only load failed"))), "")
+        what = " ".join(re.split(r"\.\s|\n", tail.strip(), maxsplit=1)[0].split()).rstrip(".")
+        return f"not a file of tensors torch reads with weights_only=True{f' ({what})' if what else ''}"
+    line = _first_line(e)
+    return f"{type(e).__name__}: {line}" if len(line) < 16 and type(e).__name__ not in line else line

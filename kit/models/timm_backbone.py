@@ -83,7 +83,9 @@ def _create(arch: str, pretrained: bool) -> nn.Module:
     try:
         return timm.create_model(arch, pretrained=True)
     except Exception as e:  # noqa: BLE001  no such weights, hub errors of every kind
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+        from kit.models.registry import one_line
+
+        reason = one_line(str(e)) or type(e).__name__
         raise ConfigError(f"timm:{arch}: could not get pretrained weights from the hub ({reason}); {hint}") from None
 
 

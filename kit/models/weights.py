@@ -56,8 +56,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = load_state_dict(str(path), use_ema=False, weights_only=True)
     except Exception as e:  # noqa: BLE001  truncated file, pickle needing code, not a checkpoint at all
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-        raise DataError(f"{path}: not a usable weights file ({reason})") from None
+        from kit.models.registry import load_error_reason
+
+        raise DataError(f"{path}: not a usable weights file ({load_error_reason(e)})") from None
     if not isinstance(state, dict) or not state or not all(torch.is_tensor(v) for v in state.values()):
         raise DataError(f"{path}: not a state dict of tensors")
     return dict(state)

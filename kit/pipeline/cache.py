@@ -6,14 +6,15 @@ an exclusive lock, so two runs of one config build it once: the second waits, th
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
+import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from kit.competition.leaderboard import locked
 from kit.io import MARKER as KIT_MARKER, make_dir, read_json, safe_rmtree, write_json
 
 MARKER = "stage.json"
@@ -64,6 +65,16 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _holder(f) -> int | None:
+    """The pid written into a lock file by its holder (None when there is none yet, or it is not a number)."""
+    try:
+        f.seek(0)
+        text = f.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
 class StageDir:
     """One stage's output folder: runs/<name>/<stage>-<hash>/."""
 
@@ -75,12 +86,34 @@ class StageDir:
         self.hash = hash_obj({"stage": stage, "config": config, "inputs": inputs, "code": self.code})
         self.path = Path(run_dir) / f"{stage}-{self.hash}"
 
+    @property
+    def lock_path(self) -> Path:
+        """The hidden sidecar ``.<stage>-<hash>.lock`` (hidden, so ``<stage>-*`` globs never see it)."""
+        return self.path.with_name(f".{self.path.name}.lock")
+
     @contextmanager
-    def lock(self) -> Iterator[None]:
-        """Exclusive lock on a hidden sidecar ``.<stage>-<hash>.lock`` (hidden, so ``<stage>-*`` globs never see it):
-        another process building this stage makes us wait, and we then find it done."""
-        with locked(self.path.with_name(f".{self.path.name}")):
-            yield
+    def lock(self, on_wait: Callable[[int | None], None] | None = None) -> Iterator[None]:
+        """Exclusive flock on :attr:`lock_path`: another process building this stage makes us wait, and we then find
+        it done. ``on_wait(pid)`` is called once, before waiting, when another holds the lock (``pid``: the holder's,
+        which it writes into the lock file; None when unknown), so a waiting run can say why it is silent. The lock
+        file stays (deleting it would race with waiting processes)."""
+        path = self.lock_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait(_holder(f))
+                fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                f.seek(0)
+                f.truncate()
+                f.write(str(os.getpid()))
+                f.flush()
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     @property
     def done(self) -> bool:

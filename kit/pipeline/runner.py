@@ -14,7 +14,7 @@ from rich.table import Table
 from kit.competition import load_competition
 from kit.config import clusterer_spec, label_mapping, load_config, read_config_file, smoothing, validate_config
 from kit.determinism import configure_determinism
-from kit.io import atomic_path, read_json, safe_rmtree, write_json, write_text
+from kit.io import atomic_path, check_dir_path, check_file_path, read_json, safe_rmtree, write_json, write_text
 from kit.pipeline import stages
 from kit.pipeline.cache import STAGE_MARKERS, StageDir, file_digest, folder_digest, hash_obj
 from kit.submit.writer import check_same_fraction
@@ -41,9 +41,10 @@ def run_pipeline(
     """
     console = console or Console(stderr=True)
     cfg = load_run_config(config, overrides)
-    run_env = configure_determinism()  # fixed thread count, deterministic CPU kernels; recorded with the submission
     seed = cfg["seed"]
     run_dir = Path(runs_dir) / cfg["name"]
+    check_dir_path(run_dir)  # a file where a folder must go: one line now, not a traceback after the work
+    run_env = configure_determinism()  # fixed thread count, deterministic CPU kernels; recorded with the submission
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text(run_dir / "config.yaml", yaml.safe_dump(cfg, sort_keys=False))
 
@@ -55,9 +56,16 @@ def run_pipeline(
     ran: list[str] = []
     timings: list[tuple[str, str, float]] = []
 
-    def stage(name: str, config_part: Any, inputs: dict[str, str], build, keep_partial: bool = False) -> StageDir:
+    def waiting(name: str, pid: int | None) -> None:
+        by = f"another kit run (pid {pid})" if pid is not None else "another kit run"
+        console.print(f"stage {name} is being built by {by}; waiting", markup=False, highlight=False)
+
+    def stage(name: str, config_part: Any, inputs: dict[str, str], build, keep_partial: bool = False,
+              check=None) -> StageDir:
+        """``check()``: raises when the stage cannot succeed; called before its folder is made."""
         sd = StageDir(run_dir, name, config_part, inputs)
-        with sd.lock():  # a concurrent run of this stage finishes first; we then read its result
+        # a concurrent run of this stage finishes first (we say so); we then read its result
+        with sd.lock(on_wait=lambda pid: waiting(name, pid)):
             twin = None if sd.done or force else sd.twin()
             if twin is not None:  # another run (e.g. the same features with another clusterer) already built it
                 sd.copy_from(twin)
@@ -65,6 +73,8 @@ def run_pipeline(
             if sd.done and not force:
                 timings.append((name, "cached", sd.info().get("seconds", 0.0)))
             else:
+                if check is not None:
+                    check()
                 if force and sd.path.exists():
                     safe_rmtree(sd.path, STAGE_MARKERS)
                 sd.prepare(keep_partial=keep_partial)
@@ -137,7 +147,8 @@ def run_pipeline(
     ext = stage("extract", ext_cfg, ext_inputs,
                 lambda out: stages.extract_stage(comp, model, cfg["extract"], out))
     red = stage("reduce", {"seed": seed, "steps": cfg["reduce"]}, {"extract": ext.hash},
-                lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console))
+                lambda out: stages.reduce_stage(ext.path / "features.npz", cfg["reduce"], seed, out, console=console),
+                check=lambda: stages.check_reduce(ext.path / "features.npz", cfg["reduce"], seed))
     smooth = smoothing(cfg["cluster"])
     smooth_nb = nb_path if smooth["smooth_k"] else None
     clu = stage("cluster", {"seed": seed, **cfg["cluster"]},
@@ -175,6 +186,7 @@ def run_pipeline(
         dest, note = submission_dest(cfg["submit"]["copy_to"], config_hash=config_hash, source=submission)
         if note:
             console.print(f"[yellow]{escape(note)}[/]")
+        check_file_path(dest, "submit.copy_to")  # checked at load; a file put in the way since is one line too
         dest.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(dest) as tmp:  # a crash never leaves a half-copied submission
             shutil.copyfile(submission, tmp)

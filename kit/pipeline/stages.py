@@ -166,6 +166,36 @@ def extract_stage(comp, model: str | Path, options: dict[str, Any], out_dir: Pat
     return extract_features(str(model), comp.images, out_dir / "features.npz", **kwargs)
 
 
+def npz_shape(path: Path | str, key: str) -> tuple[int, ...] | None:
+    """Shape of array ``key`` of an .npz, read from its .npy header alone (no data is read); None when the file
+    cannot tell (missing, not an npz, no such array): whoever loads it then says why."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(f"{key}.npy") as f:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape = read(f)[0]
+    except Exception:  # noqa: BLE001  any unreadable file: the loader's own error is the one to show
+        return None
+    return tuple(int(s) for s in shape)
+
+
+def features_shape(path: Path | str) -> tuple[int, int] | None:
+    """(N, D) of a features/embedding .npz from its header; None when unknown or not 2-D."""
+    shape = npz_shape(path, "features")
+    return shape if shape is not None and len(shape) == 2 else None
+
+
+def check_reduce(features_path: Path | str, steps: list[dict], seed: int) -> None:
+    """The reduce steps' sizes against the features' (N, D), before the stage makes its folder or fits anything."""
+    shape = features_shape(features_path)
+    if shape is not None and steps:
+        from kit.reduce import check_shapes
+
+        check_shapes(steps, *shape, seed=seed)
+
+
 def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Path, *, out_name: str = "embedding.npz",
                  view_2d: bool = True, console=None) -> Path:
     """Chain the reduction steps (`kit run` and `kit reduce` both land here); with ``view_2d`` also keep a cheap
@@ -183,12 +213,12 @@ def reduce_stage(features_path: Path, steps: list[dict], seed: int, out_dir: Pat
         _say(console, f"reduce: step {i + 1}/{len(steps)} {spec['method']} (at {time.perf_counter() - t0:.1f}s)")
 
     Z = reduce(X, steps, seed=seed, on_step=on_step if len(steps) > 1 else None) if steps else X
-    out = save_features(Path(out_dir) / out_name, ids, Z)
+    out = save_features(Path(out_dir) / out_name, ids, Z, source=features_path)  # carries the images' digest
     if view_2d and Z.shape[1] != 2:
         from sklearn.decomposition import PCA
 
         view = PCA(2, random_state=seed).fit_transform(Z) if Z.shape[1] > 2 else np.c_[Z, np.zeros(len(Z))]
-        save_features(Path(out_dir) / "embedding_2d.npz", ids, view)
+        save_features(Path(out_dir) / "embedding_2d.npz", ids, view, source=features_path)
     _say(console, f"reduce: done, {Z.shape[0]} x {Z.shape[1]} in {time.perf_counter() - t0:.1f}s")
     return out
 
@@ -252,7 +282,7 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
                       f"({agree:.1%} of them agree)")
     if has_labels and labels is not None:
         _report_uncovered(console, comp, labels, "cluster")
-    path = save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities)
+    path = save_clusters(Path(out_dir) / out_name, ids, clusters, labels, probabilities, source=embedding_path)
     if auto is not None:  # clusters.npz says how K was chosen
         from kit.io import write_npz
 
@@ -285,7 +315,7 @@ def _say(console, msg: str) -> None:
 def labeled_positions(ids: np.ndarray, comp, where: Path | str) -> np.ndarray:
     """Row of each of the competition's labeled images in ``ids`` (the rows of ``where``)."""
     row = {i: n for n, i in enumerate(np.asarray(ids).tolist())}
-    missing = [i for i in comp.labeled.ids.tolist() if i not in row]
+    missing = [str(i) for i in comp.labeled.ids.tolist() if i not in row]  # plain str: no np.str_('...') shown
     if missing:
         raise DataError(f"{where}: labeled image {missing[0]!r} of competition {comp.name!r} has no row "
                         f"({len(missing)} missing)")

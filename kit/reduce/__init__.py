@@ -39,14 +39,31 @@ def create_reducer(spec: dict[str, Any], seed: int | None = None):
     return REDUCERS.create(spec, seed=seed)
 
 
+def check_shapes(steps: list[dict[str, Any]], n: int | None, d: int, seed: int | None = None) -> int:
+    """The width the chain ``steps`` gives an input of ``n`` rows (None: not known) and ``d`` features, each step
+    checked against its input's sizes (PCA's n_components <= min(N, D), ...) before anything is fitted: a
+    ConfigError/DataError otherwise. kit run checks this at load when D is known, kit reduce before reading the
+    features, the reduce stage before its folder is made."""
+    if not isinstance(steps, (list, tuple)):
+        raise ConfigError(f"reduce: steps must be a list of specs, got {type(steps).__name__}")
+    for spec in steps:
+        d = create_reducer(spec, seed=seed).output_dim(n, d)
+    return d
+
+
 def reduce(X, steps: list[dict[str, Any]], seed: int = 0,
            on_step: Callable[[int, dict[str, Any]], None] | None = None) -> np.ndarray:
-    """Apply ``steps`` in order (each fit_transform on the previous output). Steps are all built first, so a bad
-    spec in the last step fails before the first one runs. ``on_step(i, spec)`` is called before step i."""
+    """Apply ``steps`` in order (each fit_transform on the previous output). Steps are all built, and their sizes
+    checked against X's, first, so a bad spec in the last step fails before the first one runs. ``on_step(i, spec)``
+    is called before step i."""
     if not isinstance(steps, (list, tuple)):
         raise ConfigError(f"reduce: steps must be a list of specs, got {type(steps).__name__}")
     reducers = [create_reducer(spec, seed=seed) for spec in steps]
     Z = np.asarray(X, dtype=np.float64)
+    if Z.ndim == 2:  # anything else is the first step's input error
+        d = Z.shape[1]
+        for reducer in reducers:
+            d = reducer.output_dim(Z.shape[0], d)
     for i, (spec, reducer) in enumerate(zip(steps, reducers)):
         if on_step is not None:
             on_step(i, spec)
@@ -54,5 +71,5 @@ def reduce(X, steps: list[dict[str, Any]], seed: int = 0,
     return np.asarray(Z, dtype=np.float32)
 
 
-__all__ = ["REDUCERS", "create_reducer", "reduce", "PCAReducer", "KernelPCAReducer", "TSNEReducer",
+__all__ = ["REDUCERS", "create_reducer", "check_shapes", "reduce", "PCAReducer", "KernelPCAReducer", "TSNEReducer",
            "UMAPReducer", "SpectralReducer", "LLEReducer", "Standardize", "L2Normalize"]

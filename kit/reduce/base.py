@@ -19,10 +19,24 @@ class Reducer(TransformerMixin, BaseEstimator):
     def _validate_X(self, X) -> np.ndarray:
         return check_matrix(X, f"reduce.{self.name}: input")
 
+    def output_dim(self, n: int | None, d: int) -> int:
+        """Width of this step's output for an input of ``n`` rows (None: not known yet) and ``d`` features; a
+        ConfigError when the step's sizes cannot fit that input. ``kit.reduce.check_shapes`` walks a chain with it
+        before any step is fitted. The default keeps the width (per-feature or per-row rescaling)."""
+        return d
+
     def _check_components(self, X: np.ndarray, n_components: int, limit: int | None = None) -> None:
-        limit = min(X.shape) if limit is None else limit
+        self._check_size(X.shape[0], X.shape[1], n_components, min(X.shape) if limit is None else limit)
+
+    def _check_size(self, n: int | None, d: int, n_components: int, limit: int) -> None:
         if n_components > limit:
+            points = f"{n} points x " if n is not None else ""
             raise ConfigError(
                 f"reduce.{self.name}.n_components={n_components} is larger than the data allows "
-                f"({limit} for {X.shape[0]} points x {X.shape[1]} features)"
+                f"({limit} for {points}{d} features)"
             )
+
+
+def smallest(*values: int | None) -> int:
+    """The smallest of the known values (None: not known)."""
+    return min(v for v in values if v is not None)

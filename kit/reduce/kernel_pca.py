@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sklearn.decomposition import KernelPCA
 
-from kit.reduce.base import Reducer
+from kit.reduce.base import Reducer, smallest
 from kit.registry import choice, require
 from kit.reduce.subsample import chunked, subsample_index
 
@@ -32,6 +32,11 @@ class KernelPCAReducer(Reducer):
         choice(self.kernel, ("rbf", "poly", "sigmoid", "cosine", "linear"), "reduce.kernel_pca.kernel")
         choice(self.eigen_solver, ("auto", "dense", "arpack", "randomized"), "reduce.kernel_pca.eigen_solver")
         require(self.gamma is None or self.gamma > 0, "reduce.kernel_pca.gamma", f"must be > 0, got {self.gamma}")
+
+    def output_dim(self, n: int | None, d: int) -> int:
+        self._check_params()
+        self._check_size(n, d, self.n_components, smallest(n, self.max_fit))
+        return self.n_components
 
     def fit(self, X, y=None):
         self._check_params()

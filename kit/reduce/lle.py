@@ -30,6 +30,14 @@ class LLEReducer(Reducer):
         require(self.max_fit > self.n_neighbors, "reduce.lle.max_fit", f"must be > n_neighbors, got {self.max_fit}")
         choice(self.method, ("standard", "hessian", "modified", "ltsa"), "reduce.lle.method")
 
+    def output_dim(self, n: int | None, d: int) -> int:
+        self._check_params()
+        self._check_size(n, d, self.n_components, d)  # LLE cannot add dimensions
+        if n is not None:
+            require(min(n, self.max_fit) > self.n_neighbors, "reduce.lle.n_neighbors",
+                    f"must be < the number of points ({min(n, self.max_fit)})")
+        return self.n_components
+
     def fit(self, X, y=None):
         self._check_params()
         X = self._validate_X(X)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sklearn.decomposition import PCA
 
-from kit.reduce.base import Reducer
+from kit.reduce.base import Reducer, smallest
 from kit.registry import require
 
 
@@ -20,6 +20,11 @@ class PCAReducer(Reducer):
 
     def _check_params(self) -> None:
         require(self.n_components >= 1, "reduce.pca.n_components", f"must be >= 1, got {self.n_components}")
+
+    def output_dim(self, n: int | None, d: int) -> int:
+        self._check_params()
+        self._check_size(n, d, self.n_components, smallest(n, d))
+        return self.n_components
 
     def fit(self, X, y=None):
         self._check_params()

@@ -35,6 +35,12 @@ class SpectralReducer(Reducer):
         require(self.extend_neighbors >= 1, "reduce.spectral.extend_neighbors", f"must be >= 1, got {self.extend_neighbors}")
         require(self.max_fit >= 10, "reduce.spectral.max_fit", f"must be >= 10, got {self.max_fit}")
 
+    def output_dim(self, n: int | None, d: int) -> int:
+        self._check_params()
+        if n is not None:  # the embedding drops the constant first eigenvector: n_components + 1 < N of them
+            self._check_size(n, d, self.n_components, min(n, self.max_fit) - 2)
+        return self.n_components
+
     def fit(self, X, y=None):
         self._check_params()
         X = self._validate_X(X)

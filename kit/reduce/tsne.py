@@ -56,6 +56,21 @@ class TSNEReducer(Reducer):
             return self.negative_gradient_method
         return "fft" if self.n_components <= 2 else "bh"
 
+    def output_dim(self, n: int | None, d: int) -> int:
+        """The input sizes openTSNE cannot take (IndexError on 1 row) or would silently change the requested
+        perplexity for."""
+        self._check_params()
+        if n is not None and n < 2:
+            raise DataError(f"reduce.tsne: needs at least 2 points, got {n}")
+        needed = math.ceil(3 * self.perplexity) + 1  # openTSNE wants 3 * perplexity <= N - 1 or lowers it
+        if n is not None and n < needed:
+            raise ConfigError(f"reduce.tsne.perplexity={self.perplexity} needs at least {needed} points "
+                              f"(3 * perplexity + 1), got {n}; lower perplexity")
+        if self.initialization == "pca" and d < self.n_components:
+            raise ConfigError(f"reduce.tsne.initialization=pca needs at least n_components={self.n_components} "
+                              f"features, got {d}; use initialization: random")
+        return self.n_components
+
     def _check_data(self, X: np.ndarray) -> None:
         """Inputs that make openTSNE crash (segfault on identical rows, IndexError on 1 row) or silently change the
         requested perplexity fail here, before any work."""
@@ -64,13 +79,7 @@ class TSNEReducer(Reducer):
             raise DataError(f"reduce.tsne: needs at least 2 points, got {n}")
         if not np.ptp(X, axis=0).any():
             raise DataError(f"reduce.tsne: all {n} points are identical (constant features); nothing to embed")
-        needed = math.ceil(3 * self.perplexity) + 1  # openTSNE wants 3 * perplexity <= N - 1 or lowers it
-        if n < needed:
-            raise ConfigError(f"reduce.tsne.perplexity={self.perplexity} needs at least {needed} points "
-                              f"(3 * perplexity + 1), got {n}; lower perplexity")
-        if self.initialization == "pca" and d < self.n_components:
-            raise ConfigError(f"reduce.tsne.initialization=pca needs at least n_components={self.n_components} "
-                              f"features, got {d}; use initialization: random")
+        self.output_dim(n, d)
 
     def fit(self, X, y=None):
         self._check_params()

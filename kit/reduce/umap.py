@@ -33,13 +33,18 @@ class UMAPReducer(Reducer):
         require(self.min_dist >= 0, "reduce.umap.min_dist", f"must be >= 0, got {self.min_dist}")
         require(self.n_epochs is None or self.n_epochs >= 1, "reduce.umap.n_epochs", f"must be >= 1, got {self.n_epochs}")
 
+    def output_dim(self, n: int | None, d: int) -> int:
+        self._check_params()
+        # umap's spectral initialisation asks for n_components + 1 eigenvectors of an N x N graph Laplacian.
+        if n is not None and n < self.n_components + 2:
+            raise DataError(f"reduce.umap: {n} points is too few for n_components={self.n_components} "
+                            f"(needs at least {self.n_components + 2})")
+        return self.n_components
+
     def fit(self, X, y=None):
         self._check_params()
         X = self._validate_X(X)
-        # umap's spectral initialisation asks for n_components + 1 eigenvectors of an N x N graph Laplacian.
-        if len(X) < self.n_components + 2:
-            raise DataError(f"reduce.umap: {len(X)} points is too few for n_components={self.n_components} "
-                            f"(needs at least {self.n_components + 2})")
+        self.output_dim(*X.shape)
         import umap
         from umap.distances import named_distances
 

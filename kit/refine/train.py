@@ -176,6 +176,9 @@ def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool
     check_ranges("refine", {key: options[key] for key in ranged})
     check_preset(options["augment"])
     check_preset(options["strong_augment"])
+    if options["batch_size"] < 2:
+        raise ConfigError(f"refine.batch_size must be >= 2 (the heads' BatchNorm needs two images a step), "
+                          f"got {options['batch_size']}")
     for key, allowed in (("mode", MODES), ("lr_schedule", SCHEDULES), ("neighbor_features", NEIGHBOR_FEATURES)):
         if options[key] not in allowed:
             raise ConfigError(f"refine.{key} must be one of {allowed}, got {options[key]!r}")
@@ -237,8 +240,7 @@ def _setup(model, images: np.ndarray, o: Options, neighbors, labels, dev: torch.
 def _train(t: Training, o: Options, shaping: dict, last: Path, start: int, best: int, rows: list[dict],
            progress: bool) -> int:
     """Epochs ``start``.. of each phase, a checkpoint and metrics.csv after every one; returns the kept head."""
-    last.parent.mkdir(parents=True, exist_ok=True)
-    with progress_bar(progress) as bar, resumable("refine", last):
+    with progress_bar(progress) as bar, resumable("refine", last):  # the first checkpoint makes checkpoints/
         task = bar.add_task(f"refine {o.mode}", total=o.total_epochs, completed=start, info="")
         for epoch in range(start, o.total_epochs):
             t0 = time.perf_counter()
@@ -254,7 +256,7 @@ def _train(t: Training, o: Options, shaping: dict, last: Path, start: int, best:
             state = {"heads": t.heads.state_dict(), "optimizer": t.opt.state_dict(), "best": best}
             if not o.freeze_encoder:
                 state["encoder"] = t.encoder.state_dict()
-            save_state(last, shaping, epoch=epoch + 1, metrics=rows, **state)
+            save_state(last, shaping, epoch=epoch + 1, metrics=rows, total=o.total_epochs, **state)
             write_csv(last.parent.parent / "metrics.csv", pd.DataFrame(rows))
             row = rows[-1]
             bar.update(task, advance=1, info=f"{phase} loss {row['loss']:.4f}" + (

@@ -13,7 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from kit.errors import DataError  # noqa: E402
+from kit.errors import ConfigError, DataError  # noqa: E402
 from kit.report.context import RunContext  # noqa: E402
 from kit.report.skip import Skip  # noqa: E402
 
@@ -22,20 +22,29 @@ __all__ = ["build_report", "RunContext", "Skip"]
 
 def build_report(run_dirs: list[str | Path], out_dir: str | Path | None = None, *, ood: str | Path | None = None,
                  max_points: int = 5000, seed: int = 0, leaderboards: list[str | Path] = (),
-                 progress: bool = False) -> Path:
+                 progress: bool = False, reveal_public: bool = False) -> Path:
     """Figures for the first run, latent correlation and the table over all runs; returns index.html.
 
     run_dirs: run folders (runs/<name>); leaderboards: leaderboard CSVs whose entries join the table and whose
     public scores make the history figure (default for the figure: submissions/leaderboard.csv, if found).
     ood: an ImageSet .npz of out-of-distribution images (same shape) for the anomaly figure.
+    reveal_public: colour the embedding, the confusion matrix and the other label figures by the labels of the
+    public rows of hidden/solution.csv, image by image (Kaggle shows only the public score); by default only the
+    competition's labeled images (labeled.csv) are used and hidden/solution.csv is never opened for a figure.
     """
+    from kit.io import check_dir_path
+
     if not run_dirs:
         raise DataError("kit report needs at least one run folder")
     if ood is not None and not Path(ood).exists():
         raise DataError(f"--ood {ood}: file not found")
-    contexts = [RunContext.load(d) for d in run_dirs]
+    check_seed(seed)
+    if out_dir is not None:
+        check_dir_path(out_dir, "--out")  # a file there: one line, before any figure is drawn
+    contexts = [RunContext.load(d, reveal_public=reveal_public) for d in run_dirs]
     main = contexts[0]
     out = Path(out_dir) if out_dir else main.run_dir / "report"
+    check_dir_path(out, "--out")
     out.mkdir(parents=True, exist_ok=True)
     rng_seed = seed
 
@@ -67,6 +76,14 @@ def build_report(run_dirs: list[str | Path], out_dir: str | Path | None = None, 
                "stage's steps; public/private: the offline score against hidden/solution.csv.")
     return write_page(out / "index.html", f"kit report: {', '.join(c.name for c in contexts)}", sections,
                       to_html(table), caption)
+
+
+SEED_MAX = 2**32 - 1  # numpy seeds: 0 .. 2**32 - 1
+
+
+def check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise ConfigError(f"seed must be an integer in 0 .. {SEED_MAX}, got {seed!r}")
 
 
 def _progress(items, show: bool):

@@ -44,7 +44,7 @@ def validation_set(ctx, max_images: int = 2000, seed: int = 0) -> ValidationSet:
         ref = ctx.reference()
         labels = ref.labels_for(comp.images.ids) if ref is not None else None
         if labels is None or not (labels >= 0).any():
-            raise Skip("no labels to score checkpoints with: no labeled.csv and no hidden/solution.csv rows"
+            raise Skip(f"no labels to score checkpoints with: {ctx.no_reference()}"
                        + (f" ({ctx.comp_error})" if ctx.comp_error else ""))
         keep = np.flatnonzero(labels >= 0)
         ids, images, labels, source = comp.images.ids.astype(str)[keep], comp.images.images[keep], labels[keep], ref.source

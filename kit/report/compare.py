@@ -173,7 +173,7 @@ def endpoints(ctx: RunContext, classes=None, indices=None) -> tuple[int, int]:
         raise Skip(f"interpolation classes must be two class ids, got {list(classes)}")
     if labels is None:
         raise Skip(f"interpolation between classes {list(classes)} needs reference labels, and {ctx.name}'s "
-                   "competition has no hidden/solution.csv of image labels and no labeled.csv")
+                   f"competition has {ctx.no_reference()}")
     pair = []
     for j, c in enumerate(int(c) for c in classes):
         hits = np.flatnonzero(labels == c)

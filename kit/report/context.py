@@ -34,11 +34,14 @@ class RunContext:
     stages: dict[str, Path | None]
     comp: object | None = None
     comp_error: str | None = None
+    reveal_public: bool = True  # reference labels: the public solution rows (see kit.report.reference)
     _model: object = field(default=None, repr=False)
     _model_error: str | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> "RunContext":
+    def load(cls, run_dir: str | Path, *, reveal_public: bool = True) -> "RunContext":
+        """``reveal_public``: compare with the public rows of hidden/solution.csv, image by image (research pages
+        on competitions made from labeled data); False (`kit report` unless --reveal-public): labeled.csv only."""
         run_dir = Path(run_dir)
         stages_path = run_dir / "stages.json"
         if not stages_path.exists():
@@ -48,7 +51,7 @@ class RunContext:
         except json.JSONDecodeError as e:
             raise DataError(f"{stages_path}: invalid JSON ({e})") from None
         stages = {k: resolve_stage_path(v, run_dir) if v else None for k, v in raw.items()}
-        ctx = cls(run_dir, stages)
+        ctx = cls(run_dir, stages, reveal_public=reveal_public)
         comp_dir = stages.get("competition")
         if comp_dir is None:
             ctx.comp_error = f"{stages_path} names no competition"
@@ -142,10 +145,18 @@ class RunContext:
                               for i in range(0, len(images), 512)]).numpy()
 
     def reference(self):
-        """Labels to compare against (public solution rows or labeled.csv; never private rows), or None."""
+        """Labels to compare against (labeled.csv, or with ``reveal_public`` the public solution rows; never
+        private rows), or None."""
         from kit.report.reference import reference_labels
 
-        return reference_labels(self.comp)
+        return reference_labels(self.comp, self.reveal_public)
+
+    def no_reference(self) -> str:
+        """Why there are no reference labels, for a Skip: 'no labeled.csv ...'."""
+        if self.reveal_public:
+            return "no labeled.csv and no hidden/solution.csv of image labels"
+        return ("no labeled.csv (the public rows of hidden/solution.csv are used only with --reveal-public)"
+                if self.comp is not None and self.comp.solution_path.exists() else "no labeled.csv")
 
     def clusters(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(ids, cluster ids) from the cluster stage's clusters.npz, or None when the run has none."""

@@ -25,7 +25,7 @@ def assigned(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
 def reference(ctx: RunContext):
     ref = ctx.reference()
     if ref is None:
-        raise Skip("no labels to compare with: no hidden/solution.csv of image labels and no labeled.csv"
+        raise Skip(f"no labels to compare with: {ctx.no_reference()}"
                    + (f" ({ctx.comp_error})" if ctx.comp_error else ""))
     return ref
 
@@ -139,7 +139,7 @@ def embedding(ctx: RunContext, path: Path, max_points: int, seed: int) -> str:
     if labels is not None:
         parts.append(f"beside the reference labels from {ref.source} (grey: images without one)")
     else:
-        parts.append("no reference labels (no hidden/solution.csv of image labels and no labeled.csv)")
+        parts.append(f"no reference labels ({ctx.no_reference()})")
     return f"2-D embedding, {title}: " + "; ".join(parts) + f"; {shown} of {len(view)} points shown."
 
 

@@ -1,7 +1,9 @@
-"""Labels a competitor may compare against: the PUBLIC rows of hidden/solution.csv (offline), else labeled.csv.
+"""Labels a competitor may compare against: the competition's labeled images (labeled.csv); only when asked
+(``reveal_public``, `kit report --reveal-public`), the PUBLIC rows of hidden/solution.csv instead.
 
-Private rows are dropped on reading and never reach a figure: looking at them while choosing a config is
-exactly the overfitting the private split exists to catch.
+Kaggle shows a competitor the public score, an aggregate, never the public rows' labels image by image: a figure
+coloured by them hands over a third of the answers. Private rows are dropped on reading and never reach a figure:
+looking at them while choosing a config is exactly the overfitting the private split exists to catch.
 """
 from __future__ import annotations
 
@@ -39,11 +41,12 @@ def _class_indices(labels: pd.Series, comp) -> np.ndarray:
     return np.array([index.get(v, -1) for v in labels], dtype=np.int64)
 
 
-def reference_labels(comp) -> Reference | None:
-    """Offline (hidden/solution.csv labels images): its public rows; otherwise the labeled images; else None."""
+def reference_labels(comp, reveal_public: bool = False) -> Reference | None:
+    """The labeled images (labeled.csv), else None. ``reveal_public`` (offline, hidden/solution.csv labels images):
+    its public rows instead, image by image; hidden/solution.csv is not opened otherwise."""
     if comp is None:
         return None
-    if comp.type != "pairs" and comp.solution_path.exists():
+    if reveal_public and comp.type != "pairs" and comp.solution_path.exists():
         pub = public_solution(comp.solution_path)
         return Reference(pub["id"].to_numpy().astype(str), _class_indices(pub["label"], comp),
                          "the public rows of hidden/solution.csv")

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kit.data.values import first_ids
 from kit.errors import ConfigError, DataError
 from kit.io import atomic_paths, json_text
 
@@ -31,6 +32,7 @@ def predictions_for(comp, clusters: dict[str, np.ndarray]) -> dict[str, int]:
     """Per-image prediction: class labels when the metric needs true classes, raw cluster ids otherwise."""
     ids = _check_arrays(clusters)
     _check_ids(comp, ids)
+    check_images(comp, clusters)
     if comp.metric == "accuracy":
         if "labels" not in clusters:
             raise DataError(
@@ -51,7 +53,7 @@ def _check_arrays(clusters: dict[str, np.ndarray]) -> np.ndarray:
     ids = ids.astype(str)
     _, first, counts = np.unique(ids, return_index=True, return_counts=True)
     if (counts > 1).any():
-        dup = ids[np.sort(first[counts > 1])[0]]
+        dup = str(ids[np.sort(first[counts > 1])[0]])
         raise DataError(f"clusters: id {dup!r} appears {counts.max()} times; one prediction per image")
     for key in ("clusters", "labels"):
         values = clusters.get(key)
@@ -73,7 +75,25 @@ def _check_ids(comp, ids: np.ndarray) -> None:
     unknown = ids[~np.isin(ids, comp.images.ids)]
     if len(unknown):
         raise DataError(f"clusters: {len(unknown)} of {len(ids)} ids are not images of competition {comp.name!r} "
-                        f"(first: {unknown[:5].tolist()}); were they made for another competition?")
+                        f"(first: {first_ids(unknown)}); were they made for another competition?")
+
+
+def check_images(comp, clusters: dict[str, np.ndarray]) -> str | None:
+    """Clusters computed from other images than the competition's are refused, even when their ids coincide (two
+    competitions made from one source with other seeds share ids img_00000...). Clusters without a record of their
+    images (made by an older kit, or from features kit did not extract) pass: returns a note saying so."""
+    from kit.features.files import DIGEST_KEY, recorded_digest
+
+    recorded = recorded_digest(clusters, "clusters")
+    if recorded is None:
+        return (f"note: the clusters do not record which images they were computed from (no '{DIGEST_KEY}'; an "
+                f"older kit or outside features): only their ids were checked against competition {comp.name!r}")
+    actual = comp.images.digest()
+    if recorded != actual:
+        raise DataError(f"clusters: computed from other images than those of competition {comp.name!r} (images "
+                        f"digest {recorded[:12]} vs {actual[:12]} of its images.npz), although the ids match: were "
+                        "they made for another competition? Extract, reduce and cluster this competition's images")
+    return None
 
 
 def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float | None = None) -> pd.DataFrame:
@@ -89,7 +109,8 @@ def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float
     needed = comp.pairs[["image1", "image2"]].to_numpy().ravel() if comp.type == "pairs" else comp.submission_ids
     missing = [i for i in needed if i not in pred]
     if missing:
-        raise DataError(f"no prediction for {len(missing)} images needed by the submission (first: {missing[:5]})")
+        raise DataError(f"no prediction for {len(missing)} images needed by the submission "
+                        f"(first: {first_ids(missing)})")
     if comp.type == "pairs":
         pairs = comp.pairs.set_index("id").loc[comp.sample_submission["id"]]
         if "probabilities" in clusters:

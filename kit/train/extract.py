@@ -23,13 +23,15 @@ def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, 
     """``model`` is a model folder, ``raw`` (pixels / 255, flattened), ``dsift`` (dense SIFT, kit.features.descriptors) or
     ``timm:<arch>`` (random, ``pretrained`` from the hub, or ``weights``: a file or packaged name; frozen).
 
-    ``tta`` hflip: the mean of the outputs for the image and its mirror image (features or logits)."""
+    ``tta`` hflip: the mean of the outputs for the image and its mirror image (features or logits).
+    The file records the digest of ``images`` (kit.features.files.DIGEST_KEY): what they were computed from."""
     check_extract_options(model, kind, tta, weights, pretrained, input_size)
     model = str(model)
     if model in ("raw", "dsift"):
         from kit.features.descriptors import describe
 
-        return save_features(out_path, images.ids, describe("pixels" if model == "raw" else model, images.images))
+        return save_features(out_path, images.ids, describe("pixels" if model == "raw" else model, images.images),
+                             images_digest=images.digest())
     dev = pick_device(device)
     if model.startswith("timm:"):
         from kit.models import create_model
@@ -48,7 +50,7 @@ def extract_features(model: str | Path, images: ImageSet, out_path: str | Path, 
     with progress_bar(progress) as bar:
         task = bar.add_task(f"extract {kind}" + (" (+ mirror)" if tta == "hflip" else ""), total=len(images), info="")
         feats = batched(fn, images.images, dev, batch_size, on_batch=lambda n: bar.update(task, advance=n))
-    return save_features(out_path, images.ids, feats)
+    return save_features(out_path, images.ids, feats, images_digest=images.digest())
 
 
 def mirror_mean(fn):

@@ -56,8 +56,11 @@ def finetune(
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     check_ranges("finetune", dict(epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
-                                  hidden=hidden, weight_decay=weight_decay, recon_weight=recon_weight))
+                                  hidden=hidden, weight_decay=weight_decay, recon_weight=recon_weight, seed=seed))
     check_preset(augment)
+    if batch_size < 2:
+        raise ConfigError(f"finetune.batch_size must be >= 2 (the head's BatchNorm needs two images a step), "
+                          f"got {batch_size}")
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(images) or len(labels) < 2:
         raise DataError(f"finetune needs >= 2 labeled images, got {len(images)} images and {len(labels)} labels")
@@ -78,7 +81,7 @@ def finetune(
         raise ConfigError("finetune.recon_weight needs freeze_encoder: false (a frozen encoder learns nothing from it)")
     idx = np.arange(len(labels))
     n_val = int(round(val_fraction * len(labels)))
-    if n_val >= n_classes and len(labels) - n_val >= n_classes:
+    if n_val >= n_classes and len(labels) - n_val >= max(n_classes, 2):  # >= 2 to train: BatchNorm needs a pair
         train_idx, val_idx = train_test_split(idx, test_size=n_val, stratify=labels, random_state=seed)
     else:
         train_idx, val_idx = idx, idx[:0]
@@ -87,13 +90,13 @@ def finetune(
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     start, rows = restore_state(ck, last, "finetune", model=model, optimizer=opt)
-    last.parent.mkdir(parents=True, exist_ok=True)
     with progress_bar(progress) as bar, resumable("finetune", last):
         task = bar.add_task("finetune", total=epochs, completed=start, info="")
         for epoch in range(start, epochs):
             rows.append(_epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_encoder, augment,
                                batch_size, recon_weight, dev))
-            save_state(last, shaping, epoch=epoch + 1, metrics=rows, model=model.state_dict(),
+            # the first one makes checkpoints/: a run that fails before it leaves no empty folder behind
+            save_state(last, shaping, epoch=epoch + 1, metrics=rows, total=epochs, model=model.state_dict(),
                        optimizer=opt.state_dict())
             bar.update(task, advance=1, info=f"loss {rows[-1]['train_loss']:.3f} val_acc {rows[-1]['val_acc']:.3f}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -114,8 +117,11 @@ def _epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_e
     if freeze_encoder:
         model.encoder.eval()  # BatchNorm running stats must not move either
     order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
-    total, recon_total = 0.0, 0.0
-    for i in range(0, len(order), batch_size):
+    total, recon_total, seen = 0.0, 0.0, 0
+    # no batch of one image: the head's BatchNorm cannot train on it (the epoch's last image waits for the next one,
+    # as in pretrain and refine; the order is reshuffled every epoch)
+    stop = len(order) - (1 if len(order) % batch_size == 1 else 0)
+    for i in range(0, stop, batch_size):
         b = order[i:i + batch_size]
         x = tensor_augment(to_tensor(images[b], dev), augment, gen)
         with autocast(dev):
@@ -129,9 +135,10 @@ def _epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_e
         loss.backward()
         opt.step()
         total += float(loss.detach()) * len(b)
+        seen += len(b)
     val_acc = accuracy(model, images[val_idx], labels[val_idx], dev) if len(val_idx) else float("nan")
-    return {"epoch": epoch + 1, "train_loss": total / len(order), "val_acc": val_acc,
-            **({"recon_mse": recon_total / len(order)} if recon_weight > 0 else {}),
+    return {"epoch": epoch + 1, "train_loss": total / seen, "val_acc": val_acc,
+            **({"recon_mse": recon_total / seen} if recon_weight > 0 else {}),
             "seconds": time.perf_counter() - t0}
 
 

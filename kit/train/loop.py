@@ -14,6 +14,9 @@ import torch
 from kit.errors import ConfigError, Interrupted
 from kit.io import atomic_path
 
+# how a refused checkpoint is left behind: the training commands start again with --overwrite, kit run with --force
+START_FRESH = "start fresh with --overwrite instead of --resume (kit run: --force)"
+
 
 def pick_device(device: str = "auto") -> torch.device:
     """``auto`` takes CUDA when present; asking for CUDA where there is none is an error, not a silent CPU run."""
@@ -88,16 +91,17 @@ def load_checkpoint(path: Path, device: torch.device, needs: tuple[str, ...] = (
     A truncated, foreign or unsafe file, or one without the ``needs`` keys its caller reads, becomes a one-line
     ConfigError that says how to start fresh.
     """
+    from kit.models.registry import load_error_reason
+
     try:
         ck = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # truncated zip, pickle that needs code, not a torch file at all
-        reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-        raise ConfigError(f"{path}: not a usable kit checkpoint ({reason}); delete it, or rerun with --force "
-                          "(kit run) / without --resume to start fresh") from None
+        raise ConfigError(f"{path}: not a usable kit checkpoint ({load_error_reason(e)}); delete it, or "
+                          f"{START_FRESH}") from None
     missing = [key for key in needs if key not in ck] if isinstance(ck, dict) else list(needs)
     if not isinstance(ck, dict) or missing:
-        raise ConfigError(f"{path}: not a kit checkpoint (no {', '.join(missing) or 'state'}); delete it, or rerun "
-                          "with --force (kit run) / without --resume to start fresh")
+        raise ConfigError(f"{path}: not a kit checkpoint (no {', '.join(missing) or 'state'}); delete it, or "
+                          f"{START_FRESH}")
     return ck
 
 
@@ -124,10 +128,26 @@ def fingerprint(*arrays) -> str:
     return h.hexdigest()[:16]
 
 
-def save_state(path: Path, options: dict, *, epoch: int, metrics: list[dict], **state) -> None:
-    """Write last.pt: ``state`` (state dicts and plain values), the epoch reached, metrics, RNG and ``options``."""
+def save_state(path: Path, options: dict, *, epoch: int, metrics: list[dict], total: int | None = None,
+               **state) -> None:
+    """Write last.pt: ``state`` (state dicts and plain values), the epoch reached, metrics, RNG and ``options``;
+    ``total``: the epochs the run was asked for (so a checkpoint tells an interrupted run from a finished one)."""
+    if total is not None:
+        state["epochs_total"] = int(total)
     save_checkpoint(path, **state, epoch=epoch, metrics=metrics, rng=rng_state(),
                     options=json.dumps(options, sort_keys=True, default=str))
+
+
+def epochs_total(ck: dict) -> int | None:
+    """The epochs the checkpoint's run was asked for: recorded by save_state, else (an older checkpoint) what a
+    refine checkpoint's options say; None when unknown."""
+    if isinstance(ck.get("epochs_total"), int):
+        return ck["epochs_total"]
+    try:
+        options = json.loads(ck["options"])
+        return int(options["epochs"]) + (int(options["self_label_epochs"]) if options.get("mode") == "scan" else 0)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def open_state(path: Path, resume: bool, device: torch.device, what: str, options: dict,
@@ -141,13 +161,29 @@ def open_state(path: Path, resume: bool, device: torch.device, what: str, option
     ck = load_checkpoint(path, device, needs=STATE_KEYS + tuple(needs))
     saved = json.loads(ck["options"])
     now = json.loads(json.dumps(options, sort_keys=True, default=str))
-    for key in sorted(set(saved) | set(now)):
-        if saved.get(key) != now.get(key):
-            change = ("trained on other images, labels or neighbours" if key == "data"
-                      else f"ran with {what}.{key}={saved.get(key)!r}, now {now.get(key)!r}")
-            raise ConfigError(f"{path}: the interrupted {what} {change}; resume with its options, "
-                              "or rerun with --force (kit run) / without --resume to start fresh")
+    changed = [key for key in sorted(set(saved) | set(now)) if saved.get(key) != now.get(key)]
+    if changed:
+        raise ConfigError(f"{path}: the {run_state(ck, path, what)} {_changes(changed, saved, now, what)}; resume "
+                          f"with its options, or {START_FRESH}")
     return ck
+
+
+def run_state(ck: dict, path: Path, what: str) -> str:
+    """'finished refine (3 epochs)' or 'interrupted refine (epoch 2 of 5)': what the checkpoint's run got to."""
+    done, total = int(ck["epoch"]), epochs_total(ck)
+    if (total is None or done >= total) and (Path(path).parent.parent / "model.json").exists():
+        return f"finished {what} ({done} epoch{'s' if done != 1 else ''})"
+    return f"interrupted {what} (epoch {done} of {total})" if total is not None else f"interrupted {what}"
+
+
+def _changes(keys: list[str], saved: dict, now: dict, what: str) -> str:
+    """'ran with refine.k=20 (now 5) and refine.seed=0 (now 3)': every option that differs, and the data."""
+    named = [f"{what}.{key}={saved.get(key)!r} (now {now.get(key)!r})" for key in keys if key != "data"]
+    listed = f"{', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else "".join(named)
+    clauses = [f"ran with {listed}"] if named else []
+    if "data" in keys:
+        clauses.append("trained on other images, labels or neighbours")
+    return " and ".join(clauses)
 
 
 def restore_state(ck: dict | None, path: Path, what: str, **targets) -> tuple[int, list[dict]]:
@@ -159,8 +195,9 @@ def restore_state(ck: dict | None, path: Path, what: str, **targets) -> tuple[in
         for name, target in targets.items():
             target.load_state_dict(ck[name])
     except (RuntimeError, KeyError, ValueError) as e:
-        raise ConfigError(f"{path}: checkpoint does not fit this {what} ({str(e).splitlines()[0][:120]}); "
-                          "rerun with --force (kit run) / without --resume to start fresh") from None
+        from kit.models.registry import one_line
+
+        raise ConfigError(f"{path}: checkpoint does not fit this {what} ({one_line(str(e))}); {START_FRESH}") from None
     set_rng_state(ck["rng"])
     return int(ck["epoch"]), list(ck["metrics"])
 

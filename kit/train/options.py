@@ -79,6 +79,10 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     # shared by the stages (same name, same meaning)
     "epochs": Option("passes over the images", low=1),
     "batch_size": Option("images per optimisation step", low=1),
+    ("finetune", "batch_size"): Option("images per optimisation step (2 or more: the head's BatchNorm needs two)",
+                                       low=2, integer=True),
+    ("refine", "batch_size"): Option("images per optimisation step (2 or more: the heads' BatchNorm needs two)",
+                                     low=2, integer=True),
     "lr": Option("learning rate (Adam)", low=0, low_open=True),
     "weight_decay": Option("L2 weight decay", low=0),
     "seed": Option("seed of weights, batches and augmentation", low=0, high=SEED_MAX, integer=True),

@@ -68,7 +68,7 @@ def pretrain(
     model_kwargs = dict(model_kwargs or {})
     check_ranges("pretrain", dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   temperature=temperature, noise_sigma=noise_sigma, rotation_beta=rotation_beta,
-                                  n_clusters=n_clusters, model_kwargs=model_kwargs,
+                                  n_clusters=n_clusters, model_kwargs=model_kwargs, seed=seed,
                                   checkpoint_keep_every=checkpoint_keep_every))
     if objective not in OBJECTIVES:
         raise ConfigError(f"pretrain.objective must be one of {OBJECTIVES}, got {objective!r}")
@@ -126,7 +126,6 @@ def pretrain(
         if ck is not None:  # the saved LR belongs to the old schedule (epochs may grow on a resume)
             for group, base in zip(opt.param_groups, sched.base_lrs):
                 group["lr"] = base * cosine(sched.last_epoch)
-        (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         progress = progress and rank == 0
         pipeline = albumentations_pipeline(augment, h, w, c) if backend == "albumentations" else None
 
@@ -191,8 +190,9 @@ def pretrain(
                 if keep_checkpoint(epoch + 1, checkpoint_keep_every):
                     save_checkpoint(out_dir / "checkpoints" / f"epoch_{epoch + 1:03d}.pt", model=net.state_dict(),
                                     epoch=epoch + 1)
-                save_state(last, shaping, epoch=epoch + 1, metrics=rows, model=net.state_dict(), heads=heads.state_dict(),
-                           optimizer=opt.state_dict(), scheduler=sched.state_dict())
+                # the first one makes checkpoints/: a run that fails before it leaves no empty folder behind
+                save_state(last, shaping, epoch=epoch + 1, metrics=rows, total=epochs, model=net.state_dict(),
+                           heads=heads.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict())
                 write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
         if rank == 0:
             save_model(net.cpu(), out_dir, model, model_kwargs, c, h,

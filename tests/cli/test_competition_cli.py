@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import pandas as pd
 from PIL import Image
 from typer.testing import CliRunner
@@ -133,3 +134,37 @@ def test_make_on_a_full_disk_is_one_line_and_writes_nothing(tmp_path, monkeypatc
     code, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c")
     assert code == 2 and err.count("\n") == 1 and "images.npz: no space left on device" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_make_seed_out_of_range_is_a_usage_error(tmp_path, capsys):
+    from tests.cli.test_output_errors_cli import kit_main
+
+    for args in (["--seed", "-1"], ["--seed", str(2**32)], ["-O", "seed=-1"], ["-O", f"seed={2**32}"]):
+        code, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", *args,
+                             "-o", tmp_path / "c")
+        assert code == 2 and "seed" in err and "Traceback" not in err, (args, err)
+    assert list(tmp_path.iterdir()) == []
+    from kit.competition import make_competition
+    from kit.data import load_source
+
+    with pytest.raises(ConfigError, match=r"seed must be an integer in 0 \.\. 4294967295, got -1"):
+        make_competition(load_source({"kind": "digits", "limit": 50}), tmp_path / "c", seed=-1)
+
+
+def test_overwrite_names_the_files_kit_did_not_write_that_it_deletes(tmp_path, capsys):
+    """make/import --overwrite: the user asked to replace the folder; files they put in it go too, named on stderr."""
+    from tests.cli.test_output_errors_cli import kit_main
+
+    make = ["competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c"]
+    assert kit_main(capsys, *make)[0] == 0
+    code, err = kit_main(capsys, *make, "--overwrite")
+    assert code == 0 and "did not write" not in err, err  # only kit's own files: nothing to say
+    (tmp_path / "c" / "notes.txt").write_text("mine")
+    code, err = kit_main(capsys, *make, "--overwrite", "--seed", "2")
+    assert code == 0 and "deleted 1 file kit did not write with the old" in err and "notes.txt" in err, err
+    assert not (tmp_path / "c" / "notes.txt").exists() and load_competition(tmp_path / "c").name == "c"
+    d = _download(tmp_path / "dl")
+    (tmp_path / "c" / "mine").mkdir()
+    code, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3", "--overwrite")
+    assert code == 0 and "deleted 1 file kit did not write" in err and "mine/" in err, err
+    assert load_competition(tmp_path / "c").metric == "cluster_accuracy"

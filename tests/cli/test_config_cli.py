@@ -73,3 +73,25 @@ def test_kit_run_on_an_unreadable_file_is_one_line(tmp_path, content, message):
     res = kit("run", path, cwd=tmp_path)
     assert res.returncode == 2
     assert res.stderr.strip() == f"error: {path}: {message}"
+
+
+def test_check_catches_what_used_to_fail_only_when_a_stage_started(tmp_path, monkeypatch):
+    """timm + latent_dim, a CUDA device on a machine without one, a copy_to under a file: `kit config check` says
+    so, as `kit run` does at load."""
+    import torch
+
+    from kit.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    (tmp_path / "ofile").write_text("x")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "name": "c", "competition": {"make": {"source": {"kind": "digits"}}},
+        "pretrain": {"model": "mlp_ae", "model_kwargs": {"latent_dim": 8}}, "cluster": {"method": "kmeans"}}))
+    for override, message in (("pretrain.model=timm:test_resnet", "timm encoders ignore latent_dim"),
+                              ("pretrain.device=cuda", "pretrain.device is 'cuda', but this machine has no CUDA GPU"),
+                              ("submit.copy_to=ofile/s.csv", "ofile is a file, so ofile/s.csv cannot be created")):
+        res = runner.invoke(app, ["config", "check", "c.yaml", override], terminal_width=200)
+        assert isinstance(res.exception, ConfigError) and message in str(res.exception), (override, res.output)
+    res = runner.invoke(app, ["config", "check", "c.yaml", "submit.copy_to=odir/"], terminal_width=200)
+    assert res.exit_code == 0 and "copy_to: odir/c-{id}.csv" in res.stdout, res.output

@@ -30,3 +30,20 @@ def test_errors_are_one_line_exit_2_and_write_nothing(tmp_path):
 def test_help_lists_the_command(tmp_path):
     proc = kit("experiment", "-h", cwd=tmp_path)
     assert proc.returncode == 0 and "FILE..." in proc.stdout and "--private" in proc.stdout
+
+
+def test_an_out_that_is_a_file_fails_first(tmp_path):
+    (tmp_path / "ofile").write_text("x")
+    proc = kit("experiment", ROOT / "configs/experiments/latent_dim.yaml", "-o", "ofile", cwd=tmp_path)
+    assert proc.returncode == 2 and "--out ofile is a file; expected a folder" in proc.stderr, proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ofile"]  # no competition built, no runs
+
+
+def test_bad_figure_values_fail_before_anything_is_built(tmp_path):
+    raw = yaml.safe_load((ROOT / "configs/experiments/latent_dim.yaml").read_text())
+    raw["parts"][0]["figures"] = [{"kind": "reconstructions", "n": -4}]
+    (tmp_path / "e.yaml").write_text(yaml.safe_dump(raw))
+    proc = kit("experiment", "e.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "(reconstructions).n must be an integer >= 1, got -4" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.yaml"]

@@ -66,9 +66,34 @@ def test_competition_column_and_filter(tmp_path):
     assert res.exit_code == 0, res.output
     rows = pd.read_csv(io.StringIO(res.stdout), dtype=str)
     assert rows["file"].tolist() == ["mid.csv"] and rows["competition"].tolist() == ["comp_m"]
-    res = invoke("--file", path, "-c", "nope")
-    assert res.exit_code == 0 and "no entries for competition 'nope'" in res.stderr and "comp_h" in res.stderr
-    assert res.stdout.splitlines() == ["rank\tpublic\tvalidation\tvalidation_kind\tcompetition\tfile\tconfig\tconfig_hash\ttime"]
+    res = invoke("--file", path, "-c", "nope")  # neither a name on the leaderboard nor a competition folder
+    assert res.exit_code != 0 and "--competition nope: neither a competition on" in str(res.exception)
+    assert "comp_h" in str(res.exception) and res.stdout == ""
+
+
+def test_competition_may_be_a_folder(tmp_path, capsys, monkeypatch):
+    """-c is a competition folder in cluster/score/blend: here too, resolved to its name (competition.json)."""
+    import json
+
+    from tests.cli.test_output_errors_cli import kit_main
+
+    path = tmp_path / "lb.csv"
+    make_board(path)
+    comp = tmp_path / "comp"
+    comp.mkdir()
+    (comp / "competition.json").write_text(json.dumps({"name": "comp_m", "type": "label"}))
+    monkeypatch.chdir(tmp_path)
+    res = invoke("--file", path, "-c", "./comp", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(io.StringIO(res.stdout), dtype=str)["file"].tolist() == ["mid.csv"]
+    (comp / "competition.json").write_text(json.dumps({"type": "label"}))  # no name: the folder's, as kit score
+    res = invoke("--file", path, "-c", comp)
+    assert res.exit_code == 0 and "no entries for competition 'comp'" in res.stderr, res.output
+    (tmp_path / "plain").mkdir()
+    for bad, words in (("plain", "not a competition folder (no competition.json)"),
+                       ("./nope", "neither a competition on")):
+        code, err = kit_main(capsys, "leaderboard", "--file", path, "-c", bad)
+        assert code == 2 and err.count("\n") == 1 and words in err and "Traceback" not in err, err
 
 
 def test_list_on_stdout_complete_notes_on_stderr(tmp_path):

@@ -144,7 +144,7 @@ def test_sigint_to_a_running_pretrain_exits_130(tmp_path):
 
     import pandas as pd
 
-    # a plain `kit pretrain` rerun starts over, so the message names the flag that resumes
+    # a plain `kit pretrain` rerun is refused (it would start over), so the message names the flag that resumes
     resume_from = int(re.search(r"pretrain interrupted; rerun with --resume to resume from epoch (\d+)", err).group(1))
     again = kit("pretrain", comp, "-o", out, "--model", "mlp_ae", "--epochs", resume_from + 1, "--device", "cpu",
                 "--resume")

@@ -202,3 +202,54 @@ def test_argmax_without_k_takes_one_cluster_per_logit_column(tmp_path):
     np.testing.assert_array_equal(load_clusters(tmp_path / "c.npz")["clusters"], logits.argmax(1))
     bad = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "-k", "3", "-o", tmp_path / "d.npz"])
     assert isinstance(bad.exception, DataError) and "2 columns but n_clusters is 3" in str(bad.exception)
+
+
+@pytest.mark.parametrize("command", [["reduce", "--step", "pca:n_components=2"], ["cluster", "-k", "3"]])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seed_out_of_range_is_a_usage_error(tmp_path, digits, command, seed):
+    r = invoke([command[0], digits[0], *command[1:], "--seed", seed, "-o", tmp_path / "x.npz"])
+    assert r.exit_code == 2 and "--seed" in r.output, r.output
+    assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.fixture
+def no_stage(monkeypatch):
+    """The stage functions must not run: the command fails before any work."""
+    import kit.pipeline.stages as stages
+
+    def refuse(*a, **kw):
+        raise AssertionError("a stage ran: the check must come before any work")
+
+    monkeypatch.setattr(stages, "reduce_stage", refuse)
+    monkeypatch.setattr(stages, "cluster_stage", refuse)
+
+
+@pytest.mark.parametrize("args, match", [
+    (["reduce", "{feats}", "-s", "pca:n_components=2,seed=-1"],
+     "reduce.pca.seed must be an integer >= 0 and <= 4294967295, got -1"),
+    (["cluster", "{feats}", "-O", "seed=-1"], "cluster.kmeans.seed must be an integer >= 0 and <= 4294967295, got -1"),
+    (["reduce", "{feats}", "-s", "pca:n_components=65"],
+     "reduce.pca.n_components=65 is larger than the data allows (64 for 400 points x 64 features)"),
+    (["reduce", "{feats}", "-s", "pca:n_components=10", "-s", "pca:n_components=11"],
+     "reduce.pca.n_components=11 is larger than the data allows (10 for 400 points x 10 features)"),
+    (["reduce", "{feats}", "-s", "pca", "-o", "{dir}"], "--out {dir} is a folder; expected a file path"),
+    (["cluster", "{feats}", "-o", "{dir}"], "--out {dir} is a folder; expected a file path"),
+    (["cluster", "{feats}", "--config", "{bin}"], "--config {bin}: not a UTF-8 text file (byte 0xff at offset 6)"),
+    (["reduce", "{feats}", "--config", "{syn}"], "--config {syn}: invalid YAML at line 2, column 1: expected ',' or '}'"),
+    (["cluster", "{feats}", "--config", "{list}"], "'cluster' must be a mapping"),
+])
+def test_mistakes_fail_in_one_line_before_any_work(tmp_path, digits, no_stage, args, match):
+    files = {"{feats}": str(digits[0]), "{dir}": str(tmp_path), "{bin}": str(tmp_path / "bin.yaml"),
+             "{syn}": str(tmp_path / "syn.yaml"), "{list}": str(tmp_path / "list.yaml")}
+    (tmp_path / "bin.yaml").write_bytes(b"name: \xff\xfe\n")
+    (tmp_path / "syn.yaml").write_text("reduce: [{method: pca\n")
+    (tmp_path / "list.yaml").write_text("cluster: [kmeans]\n")
+    if "-o" not in args:
+        args = [*args, "-o", str(tmp_path / "x.npz")]
+    for key, value in files.items():
+        args, match = [a.replace(key, value) for a in args], match.replace(key, value)
+    r = invoke(args)
+    assert isinstance(r.exception, (ConfigError, DataError)), r.output
+    assert match in str(r.exception) and "\n" not in str(r.exception)
+    assert "<unicode string>" not in str(r.exception)
+    assert not (tmp_path / "x.npz").exists()

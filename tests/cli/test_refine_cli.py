@@ -76,7 +76,37 @@ def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, m
     assert code == 130 and "refine interrupted; rerun with --resume to resume from epoch 2" in err
     monkeypatch.setattr(mod, "write_csv", real)
     code, err = run("--resume", "--neighbors", "5")
-    assert code == 2 and "refine.k=10, now 5" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "refine.k=10 (now 5)" in err and len(err.strip().splitlines()) == 1
     code, err = run("--resume")
     assert code == 0, err
     assert pd.read_csv(tmp_path / "out" / "metrics.csv")["epoch"].tolist() == [1, 2, 3]
+
+
+def test_refine_config_model_must_agree_with_the_model_argument(tmp_path):
+    """refine.model in --config names a network too: one that differs from MODEL is refused (it was silently
+    ignored); the same name is fine."""
+    import yaml
+    from typer.testing import CliRunner
+
+    import kit.cli.main  # noqa: F401  registers every command
+    from kit.cli.app import app
+    from kit.errors import ConfigError
+    from kit.train.pretrain import pretrain
+
+    comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
+    model = pretrain(load_source({"kind": "digits", "limit": 200}).images, tmp_path / "ae", model="mlp_ae",
+                     model_kwargs={"latent_dim": 4, "hidden": [8]}, epochs=1, progress=False, device="cpu")
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(yaml.safe_dump({"refine": {"model": "small_cnn", "model_kwargs": {"width": 4}, "epochs": 1,
+                                              "self_label_epochs": 0, "freeze_encoder": False,
+                                              "neighbor_features": "pixels", "k": 5, "device": "cpu"}}))
+    runner = CliRunner()
+    res = runner.invoke(app, ["refine", str(model), str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
+    assert isinstance(res.exception, ConfigError), res.output
+    assert str(res.exception) == (f"--config {cfg}: refine.model is 'small_cnn' but the MODEL argument is "
+                                  f"'{model}'; they disagree: drop refine.model from the config, or give small_cnn "
+                                  "as MODEL")
+    assert not (tmp_path / "out").exists()
+    res = runner.invoke(app, ["refine", "small_cnn", str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert '"fresh": true' in (tmp_path / "out" / "model.json").read_text()

@@ -154,3 +154,27 @@ def test_leaderboard_flag_overrides_the_config_both_ways(setup):
     assert len(pd.read_csv(board)) == 1  # --no-leaderboard wins over the config's true
     assert run(on, "pretrain.epochs=1", "--runs-dir", root / "runs").exit_code == 0
     assert len(pd.read_csv(board)) == 2  # absent: the config's true
+
+
+def test_a_runs_folder_that_is_a_file_is_one_line_before_any_work(setup):
+    root, cfg = setup
+    (root / "ofile").write_text("x")
+    res = run(cfg, "-o", root / "ofile")
+    assert isinstance(res.exception, ConfigError) and "-o/--runs-dir" in str(res.exception)
+    assert "ofile is a file; expected a folder" in str(res.exception)
+    assert not (root / "competitions").exists()
+
+
+@pytest.mark.parametrize("override, message", [
+    ("cluster.seed=-1", "cluster.kmeans.seed must be an integer >= 0 and <= 4294967295, got -1"),
+    ("reduce.0.seed=-1", "reduce.pca.seed must be an integer >= 0 and <= 4294967295, got -1"),
+    ("submit.copy_to=ofile/x.csv", "ofile is a file, so ofile/x.csv cannot be created inside it"),
+    ("reduce.0.n_components=9", "the features are the pretrain model's latent code"),
+    ("pretrain.model=timm:test_resnet", "timm encoders ignore latent_dim"),
+])
+def test_late_mistakes_fail_at_load_before_any_stage(setup, override, message):
+    root, cfg = setup
+    (root / "ofile").write_text("x")
+    res = run(cfg, override, "--runs-dir", root / "runs")
+    assert isinstance(res.exception, ConfigError) and message in str(res.exception), res.output
+    assert not (root / "runs").exists() and not (root / "competitions").exists()

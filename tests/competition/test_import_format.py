@@ -116,7 +116,8 @@ def test_report_reads_an_answer_key_in_its_own_header_and_names(tmp_path):
     truth = [WORDS[n % 3] for n in range(6)]
     d = download(tmp_path / "dl", ["zero", "one", "two", "one"], ("ImageId", "Label"), solution=truth)
     comp = load_competition(import_competition(d, tmp_path / "c"))
-    ref = reference_labels(comp)
+    assert reference_labels(comp).source == "labeled.csv"  # the answer key only when asked (kit report --reveal-public)
+    ref = reference_labels(comp, reveal_public=True)
     public = [f"q{n}" for n in range(0, 6, 2)]  # Usage alternates Public, Private
     assert ref.ids.tolist() == public
     assert [comp.class_names[i] for i in ref.labels] == [truth[n] for n in range(0, 6, 2)]

@@ -91,3 +91,30 @@ def test_answer_key_keeps_its_own_header_and_label_names(tmp_path):
     path.write_text("id,label,Split\na,1,Public\n")
     with pytest.raises(DataError, match=r"header must be <id>,<label>,Usage"):
         read_solution(path)
+
+
+def test_solution_label_past_int64_is_refused(tmp_path, capsys):
+    """A class index past int64 is no class: import refuses it, and so does reading an answer key (it used to be
+    scored as a text label without a word)."""
+    from kit.competition import make_competition
+    from kit.data import load_source
+    from tests.cli.test_output_errors_cli import kit_main
+
+    path = tmp_path / "solution.csv"
+    path.write_text("id,label,Usage\na,1,Public\nb,9223372036854775813,Private\nc,0,Private\n")
+    with pytest.raises(DataError, match=r"solution.csv: label on line 3 \(9223372036854775813\) does not fit in int64"):
+        read_solution(path)
+    path.write_text("id,label,Usage\na,1,Public\nb,-9223372036854775809,Private\n")
+    with pytest.raises(DataError, match="line 3 .* does not fit in int64"):
+        read_solution(path)
+    path.write_text("id,label,Usage\na,9223372036854775807,Public\nb,cat,Private\n")  # names: text, as before
+    assert read_solution(path)["label"].tolist() == ["9223372036854775807", "cat"]
+
+    comp = make_competition(load_source({"kind": "digits", "limit": 60}), tmp_path / "c", labels_per_class=1)
+    sol = pd.read_csv(comp / "hidden" / "solution.csv", dtype=str)
+    sol.loc[3, "label"] = "9223372036854775813"
+    sol.to_csv(comp / "hidden" / "solution.csv", index=False)
+    sub = sol[["id", "label"]].assign(label=0)
+    sub.to_csv(tmp_path / "sub.csv", index=False)
+    code, err = kit_main(capsys, "score", tmp_path / "sub.csv", "-c", comp, "--no-leaderboard")
+    assert code == 2 and err.count("\n") == 1 and "line 5 (9223372036854775813) does not fit in int64" in err, err

@@ -322,3 +322,11 @@ def test_folder_csv_labels_numbers_among_names_nan_and_int64(tmp_path):
 def test_a_missing_required_option_is_a_config_error():
     with pytest.raises(ConfigError, match=r"source npy: missing required option\(s\) \['x'\]"):
         load_source({"kind": "npy", "y": "labels.npy"})
+
+
+def test_seed_must_be_a_numpy_seed():
+    """A negative or too large seed is one line, not numpy's "expected non-negative integer" traceback."""
+    for seed in (-1, 2**32, 1.5, "1", True):
+        with pytest.raises(ConfigError, match=r"source digits: seed must be an integer in 0 \.\. 4294967295"):
+            load_source({"kind": "digits", "limit": 50, "seed": seed})
+    assert len(load_source({"kind": "digits", "limit": 50, "seed": 2**32 - 1})) == 50

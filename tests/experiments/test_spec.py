@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, KitError
 from kit.experiments import load_experiment, parse_experiment
 from kit.experiments.run import part_cells
 
@@ -93,3 +93,87 @@ def test_unreadable_experiment_files_are_one_line(tmp_path, content, message):
     with pytest.raises(ConfigError) as e:
         load_experiment(path)
     assert str(e.value).startswith(f"{path}: {message}") and "\n" not in str(e.value)
+
+
+def _figure(fig):
+    return _bad(lambda r: r["parts"][0].update(figures=[fig]))
+
+
+@pytest.mark.parametrize("fig, message", [
+    ({"kind": "interpolation", "classes": "seven"}, "(interpolation).classes must be a list of two class ids"),
+    ({"kind": "interpolation", "classes": [7]}, "(interpolation).classes must be a list of two class ids"),
+    ({"kind": "interpolation", "classes": [7, -1]}, "got [7, -1]"),
+    ({"kind": "interpolation", "indices": [0, 1.5]}, "(interpolation).indices must be a list of two image positions"),
+    ({"kind": "interpolation", "classes": [1, 2], "indices": [0, 1]}, "not both"),
+    ({"kind": "interpolation", "steps": 0}, "(interpolation).steps must be an integer >= 1, got 0"),
+    ({"kind": "reconstructions", "n": -4}, "(reconstructions).n must be an integer >= 1, got -4"),
+    ({"kind": "reconstructions", "n": True}, "(reconstructions).n must be an integer >= 1, got True"),
+    ({"kind": "denoising", "sigma": 0}, "(denoising).sigma must be a number > 0, got 0"),
+    ({"kind": "denoising", "sigma": "high"}, "(denoising).sigma must be a number > 0, got 'high'"),
+    ({"kind": "embeddings", "color": "labels"}, "(embeddings).color must be one of label, cluster; got 'labels'"),
+    ({"kind": "embeddings", "max_points": 0}, "(embeddings).max_points must be an integer >= 1"),
+    ({"kind": "anomaly", "ood": "nowhere.npz"}, "(anomaly).ood: no such image set file nowhere.npz"),
+    ({"kind": "anomaly", "n_examples": -1}, "(anomaly).n_examples must be an integer >= 1"),
+    ({"kind": "checkpoint_curve", "max_images": 0}, "(checkpoint_curve).max_images must be an integer >= 1"),
+])
+def test_bad_figure_values_fail_at_load(fig, message):
+    with pytest.raises(ConfigError) as e:
+        parse_experiment(_figure(fig))
+    assert message in str(e.value) and str(e.value).startswith("parts[0].figures[0]") and "\n" not in str(e.value)
+
+
+def test_good_figure_values_load():
+    for fig in ({"kind": "interpolation", "classes": [7, 7], "steps": 4}, {"kind": "interpolation", "indices": [0, 5]},
+                {"kind": "denoising", "sigma": 0.3, "n": 4}, {"kind": "embeddings", "color": "cluster", "max_points": 10},
+                {"kind": "reconstructions", "n": 8}, {"kind": "checkpoint_curve", "max_images": 100}):
+        parse_experiment(_figure(fig))
+
+
+def test_figures_are_checked_against_the_competition():
+    from kit.experiments.spec import check_figures_against
+
+    exp = parse_experiment(_figure({"kind": "interpolation", "classes": [7, 99]}))
+    with pytest.raises(ConfigError, match=r"classes: class 99 is not a class of the competition \(its classes are "
+                                          r"0 \.\. 9\)"):
+        check_figures_against(exp, 10, 300)
+    check_figures_against(exp, None, 300)  # a binary or pairs competition: class ids are not checked
+    exp = parse_experiment(_figure({"kind": "interpolation", "indices": [0, 300]}))
+    with pytest.raises(ConfigError, match=r"indices: position 300 is past the competition's 300 images"):
+        check_figures_against(exp, 10, 300)
+    check_figures_against(exp, 10, 301)
+
+
+@pytest.mark.parametrize("base, message", [
+    ("latin1.yaml", "'base' must be a mapping (the run config every run of the experiment starts from), got the "
+                    "string 'latin1.yaml'; a file name is not read"),
+    ([1, 2], "'base' must be a mapping (the run config every run of the experiment starts from), got list [1, 2]"),
+])
+def test_a_base_that_is_not_a_mapping_says_so(tmp_path, base, message):
+    with pytest.raises(ConfigError) as e:
+        parse_experiment({**copy.deepcopy(GOOD), "base": base})
+    assert message in str(e.value) and "is required" not in str(e.value)
+    path = tmp_path / "e.yaml"
+    path.write_text(yaml.safe_dump({**GOOD, "base": base}))
+    with pytest.raises(ConfigError) as e:  # with overrides too: they apply to the base
+        load_experiment(path, ["pretrain.epochs=1"])
+    assert message in str(e.value)
+
+
+def test_run_checks_figure_classes_against_the_competition_before_training(tmp_path, monkeypatch):
+    from kit.experiments import run_experiment, sweep
+
+    def refuse(*a, **kw):
+        raise AssertionError("run_pipeline was called: the figure check must come before any training")
+
+    monkeypatch.setattr(sweep, "run_pipeline", refuse)
+    raw = _figure({"kind": "interpolation", "classes": [7, 99]})
+    raw["base"]["competition"] = {"dir": str(tmp_path / "comp"),
+                                  "make": {"source": {"kind": "digits"}, "n_images": 100}}
+    with pytest.raises(ConfigError, match=r"parts\[0\]\.figures\[0\] \(interpolation\)\.classes: class 99 is not"):
+        run_experiment(parse_experiment(raw), out=tmp_path / "reports", runs_dir=tmp_path / "runs")
+    (tmp_path / "ofile").write_text("x")
+    (tmp_path / "comp2").mkdir()
+    raw["base"]["competition"]["dir"] = str(tmp_path / "comp2" / "c")
+    with pytest.raises(KitError, match=r"ofile is a file, so .*cannot be created inside it"):
+        run_experiment(parse_experiment(raw), out=tmp_path / "ofile", runs_dir=tmp_path / "runs")
+    assert not (tmp_path / "comp2" / "c").exists()  # failed before the competition was built

@@ -307,3 +307,20 @@ def test_a_corrupt_cell_record_is_rewritten_not_fatal(setup, spy):
     assert len(spy) == 2 and all(c["ran"] == [] for c in spy)  # both cells asked the pipeline, every stage cached
     assert [r["public"] for r in again["rows"]] == [r["public"] for r in first["rows"]]
     assert all(json.loads(r.read_text())["cell"] == r.stem for r in records)
+
+
+def test_short_s_still_works_for_one_release_with_a_deprecation_note(setup, no_training, capsys):
+    """-s is --step in kit reduce; in kit sweep it is a deprecated spelling of --set (one line on stderr)."""
+    root, path = setup
+    for args in (["-s", "pretrain.epochz=1,2"], ["--set", "pretrain.epochz=1,2"]):
+        with pytest.raises(SystemExit) as exit_info:
+            kit_main(["sweep", str(path), *args, "-o", str(root / "out")])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and "did you mean 'epochs'" in err  # -s still reaches the grid
+        note = [line for line in err.splitlines() if "deprecated" in line]
+        assert note == (["kit sweep: -s is deprecated and will be removed; write --set (-s is --step in kit reduce)"]
+                        if args[0] == "-s" else [])
+    with pytest.raises(SystemExit) as exit_info:
+        kit_main(["sweep", str(path), "-o", str(root / "out")])
+    assert exit_info.value.code == 2 and "needs at least one --set" in capsys.readouterr().err
+    assert "-s," not in cli("-h").output and "--set" in cli("-h").output  # -s is no longer offered

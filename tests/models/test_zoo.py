@@ -131,3 +131,46 @@ def test_timm_weights_file_that_needs_code_is_refused_without_running_it(tmp_pat
     assert "\n" not in str(e.value) and not marker.exists()
     torch.save({"state_dict": {"conv.weight": torch.ones(1)}}, tmp_path / "ok.pth")
     assert torch.equal(read_state_dict(tmp_path / "ok.pth")["conv.weight"], torch.ones(1))
+
+
+class _Custom:
+    """A class of the user's own: torch.save pickles it by reference, so loading it needs this module's code."""
+
+
+@pytest.mark.parametrize("payload,named", [(_Custom(), f"{__name__}._Custom"), (None, "posix.mkdir")])
+def test_unsafe_file_refusal_is_one_whole_line_without_escape_codes(model_folder, tmp_path, payload, named):
+    """torch's weights_only text holds terminal codes and several lines of advice, and its first line stops
+    mid-sentence: kit says what the file holds and names the object instead, for model folders, checkpoints and
+    weights files alike."""
+    from kit.errors import ConfigError
+    from kit.models.weights import read_state_dict
+    from kit.train.loop import load_checkpoint
+
+    obj = payload if payload is not None else _RunsCode(tmp_path / "pwned")
+    torch.save({"encoder.0.weight": obj}, model_folder / "model.pt")
+    errors = []
+    for load, error in ((lambda: load_model(model_folder), DataError),
+                        (lambda: load_checkpoint(model_folder / "model.pt", torch.device("cpu")), ConfigError),
+                        (lambda: read_state_dict(model_folder / "model.pt"), DataError)):
+        with pytest.raises(error) as e:
+            load()
+        errors.append(str(e.value))
+    for text in errors:
+        assert "\x1b" not in text and "\n" not in text and "[1m" not in text
+        assert f"it holds a pickled {named}, which needs code to load" in text
+        assert "save a state dict of tensors" in text and "two options" not in text
+    assert errors[0] == (f"{model_folder / 'model.pt'}: not a usable model state (it holds a pickled {named}, which "
+                         "needs code to load, not only tensors; kit reads these files with weights_only=True so that "
+                         "they cannot run code: save a state dict of tensors)")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_one_line_cuts_long_messages_at_a_sentence_or_word():
+    from kit.models.registry import load_error_reason, one_line
+
+    assert one_line("\x1b[1mbold\x1b[0m text\nmore") == "bold text"
+    first = "word " * 30 + "end of the first sentence."
+    assert one_line(f"{first} " + "word " * 80) == first  # whole sentences when there is a long one
+    cut = one_line("word " * 80)
+    assert cut.endswith("word ...") and len(cut) <= 250
+    assert load_error_reason(KeyError("101")) == "KeyError: '101'"

@@ -53,3 +53,28 @@ def test_stage_lock_makes_a_second_holder_wait_and_hides_from_stage_globs(tmp_pa
     waiter.join()
     assert [p.name for p in tmp_path.iterdir()] == [f".{first.path.name}.lock"]
     assert list(tmp_path.glob("reduce-*")) == []  # report tools glob <stage>-* for stage folders
+
+
+def test_a_waiting_holder_hears_who_holds_the_lock_once(tmp_path):
+    import os
+    import threading
+
+    first, second = (StageDir(tmp_path, "reduce", {"steps": []}, {"extract": "h"}) for _ in range(2))
+    heard = []
+    with second.lock(on_wait=heard.append):  # free: no call
+        pass
+    assert heard == []
+    done = threading.Event()
+
+    def take():
+        with second.lock(on_wait=heard.append):
+            done.set()
+
+    with first.lock():
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        assert not done.wait(0.5)
+        assert heard == [os.getpid()]  # the holder wrote its pid into the lock file
+    assert done.wait(10)
+    waiter.join()
+    assert heard == [os.getpid()]

@@ -10,7 +10,9 @@ X50 = RNG.normal(size=(50, 5))
 TSNE = {"method": "tsne", "n_iter": 10, "early_exaggeration_iter": 10}
 
 CASES = [
-    ("tsne constant features", np.ones((50, 5)), TSNE, DataError, r"reduce\.tsne: all 50 points are identical"),
+    # perplexity 10 fits 50 points: the sizes are checked first (before any step), the data's values then
+    ("tsne constant features", np.ones((50, 5)), {**TSNE, "perplexity": 10}, DataError,
+     r"reduce\.tsne: all 50 points are identical"),
     ("tsne one row", X50[:1], TSNE, DataError, r"reduce\.tsne: needs at least 2 points, got 1"),
     ("tsne too few rows for perplexity", X50[:30], {**TSNE, "perplexity": 10}, ConfigError,
      r"reduce\.tsne\.perplexity=10 needs at least 31 points \(3 \* perplexity \+ 1\), got 30"),

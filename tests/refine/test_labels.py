@@ -1,4 +1,6 @@
 """Labels in the SCAN objective (outputs become classes, no mapping), how auto picks a mode, and resume safety."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,20 +116,22 @@ def interrupted(digits, ae, labeled, tmp_path_factory):
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"k": 5}, "refine.k=10, now 5"),
-    ({"seed": 3}, "refine.seed=0, now 3"),
-    ({"epochs": 5}, "refine.epochs=2, now 5"),
-    ({"self_label_epochs": 0}, "refine.self_label_epochs=1, now 0"),
-    ({"mode": "semi"}, "refine.mode='scan', now 'semi'"),
-    ({"labeled_weight": 2.0}, "refine.labeled_weight=1.0, now 2.0"),
-    ({"augment": "light"}, "refine.augment='none', now 'light'"),
+    ({"k": 5}, "refine.k=10 (now 5)"),
+    ({"seed": 3}, "refine.seed=0 (now 3)"),
+    ({"epochs": 5}, "refine.epochs=2 (now 5)"),
+    ({"self_label_epochs": 0}, "refine.self_label_epochs=1 (now 0)"),
+    ({"mode": "semi"}, "refine.mode='scan' (now 'semi')"),
+    ({"labeled_weight": 2.0}, "refine.labeled_weight=1.0 (now 2.0)"),
+    ({"augment": "light"}, "refine.augment='none' (now 'light')"),
+    ({"k": 5, "seed": 3}, "refine.k=10 (now 5) and refine.seed=0 (now 3)"),  # every change is named
 ])
 def test_resume_with_other_options_is_refused(digits, ae, interrupted, change, message):
     out, kw = interrupted
     before = (out / "checkpoints" / "last.pt").read_bytes()
-    with pytest.raises(ConfigError, match="the interrupted refine ran with " + message) as e:
+    # the fixture's run finished its 3 epochs: the message says "finished", not "interrupted"
+    with pytest.raises(ConfigError, match=re.escape("the finished refine (3 epochs) ran with " + message)) as e:
         refine(ae, digits.images, out, resume=True, **{**kw, **change})
-    assert "\n" not in str(e.value) and "without --resume to start fresh" in str(e.value)
+    assert "\n" not in str(e.value) and "start fresh with --overwrite instead of --resume" in str(e.value)
     assert (out / "checkpoints" / "last.pt").read_bytes() == before
 
 

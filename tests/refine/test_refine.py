@@ -85,3 +85,14 @@ def test_not_a_model_folder(digits, tmp_path):
     with pytest.raises(ConfigError, match="not a kit model folder"):
         refine(tmp_path / "empty", digits.images, tmp_path / "out", n_clusters=10, **FAST)
     assert not (tmp_path / "out").exists()
+
+
+def test_batch_of_one_image_is_refused_and_a_failed_run_leaves_no_folder(digits, ae, tmp_path):
+    """batch_size 1 would put every image in a batch of its own, which the heads' BatchNorm cannot train on."""
+    with pytest.raises(ConfigError, match=r"refine.batch_size must be (an integer )?>= 2"):
+        refine(ae, digits.images[:60], tmp_path / "r", n_clusters=10, k=5, epochs=1, self_label_epochs=0,
+               batch_size=1, **FAST)
+    assert not (tmp_path / "r").exists()
+    out = refine(ae, digits.images[:61], tmp_path / "r", n_clusters=10, k=5, epochs=1, self_label_epochs=0,
+                 batch_size=30, device="cpu", **FAST)  # 61 = 2 x 30 + 1: the one-image batch is skipped
+    assert (out / "model.pt").exists()

@@ -87,7 +87,8 @@ def test_private_rows_never_used(comp, tmp_path):
     for name, c in (("right", comp), ("wrong", wrong)):
         run = fake_run(tmp_path / name / "run", c, clusters)  # same run name: the pages may differ only by data
         cm, ref = run_confusion(RunContext.load(run))
-        pages[name] = (cm, ref.labels_for(clusters[0]), build_report([run], tmp_path / f"out_{name}").read_text())
+        pages[name] = (cm, ref.labels_for(clusters[0]),
+                       build_report([run], tmp_path / f"out_{name}", reveal_public=True).read_text())
     (cm_r, lab_r, page_r), (cm_w, lab_w, page_w) = pages["right"], pages["wrong"]
     assert np.array_equal(cm_r.counts, cm_w.counts) and cm_r.mapping == cm_w.mapping
     assert np.array_equal(lab_r, lab_w)

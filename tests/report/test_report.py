@@ -42,7 +42,8 @@ def test_full_report(runs, tmp_path):
         assert_real_image(page.parent / fig)
     assert "(d=8)" in text and "(d=16)" in text  # one correlation point per model
     assert text.count("<tr") == 4  # header + three runs
-    assert "public rows of hidden/solution.csv" in text  # the embedding says where its colours come from
+    assert "reference labels from labeled.csv" in text  # the embedding says where its colours come from
+    assert "public rows" not in text  # hidden/solution.csv's labels only with --reveal-public (test_reveal_public)
     noise_auc = float(re.search(r"uniform noise (\d\.\d+)", text).group(1))
     assert noise_auc > 0.9  # a trained AE reconstructs noise far worse than digits
 

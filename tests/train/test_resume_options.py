@@ -1,5 +1,7 @@
 """The shared resume plumbing: a checkpoint records the options that shaped training and refuses a resume with
 others; finetune checkpoints and resumes like pretrain; the Ctrl-C message says how to resume."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,16 +28,17 @@ def ae(digits, tmp_path_factory):
 
 
 @pytest.mark.parametrize("change,named", [
-    ({"seed": 1}, "pretrain.seed=0, now 1"), ({"lr": 0.01}, "pretrain.lr=0.001, now 0.01"),
-    ({"objective": "denoising"}, "pretrain.objective='reconstruction', now 'denoising'"),
+    ({"seed": 1}, "pretrain.seed=0 (now 1)"), ({"lr": 0.01}, "pretrain.lr=0.001 (now 0.01)"),
+    ({"objective": "denoising"}, "pretrain.objective='reconstruction' (now 'denoising')"),
     ({"model_kwargs": {"latent_dim": 7}}, "pretrain.model_kwargs"),
 ])
 def test_pretrain_resume_with_other_options_is_refused(digits, tmp_path, change, named):
     pretrain(digits.images, tmp_path, **PRE)
     before = (tmp_path / "checkpoints" / "last.pt").read_bytes()
-    with pytest.raises(ConfigError, match="interrupted pretrain ran with " + named.replace("(", r"\(")) as e:
+    # the run finished (2 of 2 epochs): the message says so, not "interrupted"
+    with pytest.raises(ConfigError, match=re.escape("the finished pretrain (2 epochs) ran with " + named)) as e:
         pretrain(digits.images, tmp_path, resume=True, **{**PRE, "epochs": 3, **change})
-    assert "\n" not in str(e.value) and "without --resume" in str(e.value)
+    assert "\n" not in str(e.value) and "--overwrite instead of --resume" in str(e.value)
     assert (tmp_path / "checkpoints" / "last.pt").read_bytes() == before  # refused before touching anything
 
 
@@ -51,7 +54,7 @@ def test_options_and_data_are_compared_as_recorded(tmp_path):
     save_state(path, options, epoch=3, metrics=[{"epoch": 3}], heads={})
     assert open_state(path, True, torch.device("cpu"), "refine", dict(options), needs=("heads",))["epoch"] == 3
     assert open_state(path, False, torch.device("cpu"), "refine", {"k": 5}) is None  # not resuming: not checked
-    with pytest.raises(ConfigError, match=r"refine.reduce=\[\{'method': 'pca', 'n_components': 10\}\], now None"):
+    with pytest.raises(ConfigError, match=r"refine.reduce=\[\{'method': 'pca', 'n_components': 10\}\] \(now None\)"):
         open_state(path, True, torch.device("cpu"), "refine", {**options, "reduce": None})
     with pytest.raises(ConfigError, match="not a kit checkpoint \\(no optimizer\\)"):
         open_state(path, True, torch.device("cpu"), "refine", options, needs=("optimizer",))
@@ -62,7 +65,7 @@ def test_checkpoint_without_recorded_options_is_refused(tmp_path):
     """An older kit's checkpoint (no options recorded) cannot be checked, so it is not resumed."""
     path = tmp_path / "last.pt"
     save_checkpoint(path, model={}, epoch=1, metrics=[], rng={})
-    with pytest.raises(ConfigError, match="no options.*without --resume"):
+    with pytest.raises(ConfigError, match="no options.*--overwrite instead of --resume"):
         open_state(path, True, torch.device("cpu"), "pretrain", {})
 
 
@@ -123,7 +126,7 @@ def test_finetune_resumes_to_the_same_weights(digits, ae, tmp_path, monkeypatch)
 def test_finetune_resume_may_add_epochs_but_not_change_options(digits, ae, tmp_path):
     images, labels = digits.images[:120], digits.labels[:120]
     finetune(ae, images, labels, tmp_path / "ft", **{**FT, "epochs": 2})
-    with pytest.raises(ConfigError, match="interrupted finetune ran with finetune.lr=0.003, now 0.01"):
+    with pytest.raises(ConfigError, match=re.escape("finished finetune (2 epochs) ran with finetune.lr=0.003 (now 0.01)")):
         finetune(ae, images, labels, tmp_path / "ft", resume=True, lr=0.01, **FT)
     with pytest.raises(ConfigError, match="trained on other images, labels or neighbours"):
         finetune(ae, images, (labels + 1) % 10, tmp_path / "ft", resume=True, **FT)
