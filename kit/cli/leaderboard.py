@@ -20,8 +20,9 @@ def leaderboard_command(
 ) -> None:
     """List leaderboard entries sorted by public score, with the competition, file, config and time of each.
 
-    The validation column is each run's score without the hidden solution (held-out labels, the labels, or a
-    silhouette when there are none): on an imported competition it is the only score, and the sort key.
+    The validation column is each run's score without the hidden solution (held-out labels, the labels, or the
+    kNN agreement of its clusters when there are none): on an imported competition it is the only score, and the
+    sort key.
 
     The list goes to stdout (complete when piped: TSV unless --format says otherwise); notes go to stderr.
 
