@@ -32,7 +32,7 @@ def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from kit.cluster import fit_clusterer
-    from kit.cluster.smoothing import smooth_labels
+    from kit.cluster.smoothing import smooth_clusters
 
     rows = np.flatnonzero(y >= 0)
     counts = np.bincount(y[rows])
@@ -45,7 +45,8 @@ def cross_validated_accuracy(X: np.ndarray, spec: dict, seed: int, y: np.ndarray
         part = y.copy()
         part[held] = -1
         est = fit_clusterer(X, spec, seed=seed, y=part)
-        labels = np.asarray(est.labels_) if smooth is None else smooth_labels(est, *smooth)[1]
+        labels = (np.asarray(est.labels_) if smooth is None
+                  else smooth_clusters(getattr(est, "probabilities_", None), est.labels_, *smooth)[1])
         hits += int((labels[held] == y[held]).sum())
     return hits / len(rows)
 

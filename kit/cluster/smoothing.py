@@ -71,8 +71,9 @@ def neighbour_indices(X: np.ndarray, ids: np.ndarray, k: int, neighbors: str | P
     return feature_neighbours(X, k, seed), "the clustered features' cosine neighbours"
 
 
-def smooth_labels(est, indices: np.ndarray, alpha: float) -> tuple[np.ndarray | None, np.ndarray]:
-    """(smoothed probabilities or None, smoothed labels) of a fitted clusterer."""
-    P = getattr(est, "probabilities_", None)
-    Q = smooth_probabilities(one_hot(est.labels_) if P is None else P, indices, alpha)
-    return (None if P is None else Q.astype(np.float32)), Q.argmax(1).astype(np.int64)
+def smooth_clusters(probabilities: np.ndarray | None, clusters: np.ndarray, indices: np.ndarray,
+                    alpha: float) -> tuple[np.ndarray | None, np.ndarray]:
+    """(smoothed probabilities, or None when there were none; smoothed clusters): one-hot clusters vote when a
+    clusterer gives no probabilities."""
+    Q = smooth_probabilities(one_hot(clusters) if probabilities is None else probabilities, indices, alpha)
+    return (None if probabilities is None else Q.astype(np.float32)), Q.argmax(1).astype(np.int64)

@@ -296,14 +296,13 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
 
 def _smooth(X, ids, clusters, probabilities, k: int, alpha: float, neighbors, seed: int, console):
     """(probabilities, clusters) after neighbour smoothing; one-hot clusters stand in for missing probabilities."""
-    from kit.cluster.smoothing import neighbour_indices, one_hot, smooth_probabilities
+    from kit.cluster.smoothing import neighbour_indices, smooth_clusters
 
     indices, source = neighbour_indices(X, ids, k, neighbors, seed)
-    Q = smooth_probabilities(one_hot(clusters) if probabilities is None else probabilities, indices, alpha)
-    smoothed = Q.argmax(1).astype(np.int64)
+    probabilities, smoothed = smooth_clusters(probabilities, clusters, indices, alpha)
     _say(console, f"cluster: smoothed over {k} of {source} (alpha {alpha}): "
                   f"{int((smoothed != clusters).sum())} images changed cluster")
-    return (Q.astype(np.float32) if probabilities is not None else None), smoothed
+    return probabilities, smoothed
 
 
 def _say(console, msg: str) -> None:

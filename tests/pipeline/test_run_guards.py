@@ -27,12 +27,6 @@ def raw_config(tmp_path, **overrides):
     return cfg
 
 
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_a_runs_folder_that_is_a_file_fails_before_any_work(in_tmp):
     (in_tmp / "ofile").write_text("x")
     with pytest.raises(KitError, match=r"ofile is a file, so .*ofile/raw cannot be created inside it"):

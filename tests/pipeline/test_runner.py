@@ -27,12 +27,6 @@ def digits_config(tmp_path, **overrides):
     return cfg
 
 
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_run_end_to_end_then_cached(in_tmp):
     cfg = digits_config(in_tmp)
     first = run_pipeline(cfg, runs_dir=in_tmp / "runs")

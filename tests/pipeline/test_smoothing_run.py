@@ -1,17 +1,10 @@
 """`cluster.smooth_k` in a run votes over the neighbours refine mined, and only the cluster stage reruns for it."""
 import numpy as np
-import pytest
 
 from kit.features.files import load_clusters, load_features
 from kit.pipeline import run_pipeline
 from tests.cluster.test_smoothing import recurrence
 from tests.pipeline.test_runner import digits_config
-
-
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_run_smooths_over_refines_neighbours(in_tmp):

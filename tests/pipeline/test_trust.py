@@ -11,12 +11,6 @@ from tests.pipeline.test_runner import digits_config
 
 
 @pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def kit_copy(tmp_path, monkeypatch):
     """A copy of the kit package that the code fingerprint reads; ``edit(rel)`` changes one of its files as a code
     fix would (and forgets the per-process fingerprint, as a new process would). Returns (copy, edit)."""
