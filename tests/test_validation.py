@@ -18,13 +18,19 @@ def digits():
     return PCA(16, random_state=0).fit_transform(d.data / 16.0).astype(np.float32), d.target, d.images
 
 
-def test_kfold_matches_a_direct_cross_validation_of_the_probe(digits):
-    """Oracle: the same folds, a LogisticRegression fit on each fold's other labels, scored on the fold."""
-    X, y, _ = digits
+def ten_labels_per_class(y):
+    """y with all but 10 seeded labels per class hidden (-1)."""
     rng = np.random.default_rng(0)
     part = np.full(len(y), -1)
     for c in range(10):
         part[rng.choice(np.flatnonzero(y == c), 10, replace=False)] = c
+    return part
+
+
+def test_kfold_matches_a_direct_cross_validation_of_the_probe(digits):
+    """Oracle: the same folds, a LogisticRegression fit on each fold's other labels, scored on the fold."""
+    X, y, _ = digits
+    part = ten_labels_per_class(y)
     got = cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5)
     rows = np.flatnonzero(part >= 0)
     Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
@@ -43,10 +49,7 @@ def test_kfold_repeats_the_runs_smoothing_on_every_refit(digits):
     from tests.cluster.test_smoothing import recurrence
 
     X, y, _ = digits
-    rng = np.random.default_rng(0)
-    part = np.full(len(y), -1)
-    for c in range(10):
-        part[rng.choice(np.flatnonzero(y == c), 10, replace=False)] = c
+    part = ten_labels_per_class(y)
     nb = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X, return_distance=False)[:, 1:]
     got = cross_validated_accuracy(X, {"method": "logreg", "n_clusters": 10}, 0, part, folds=5, smooth=(nb, 0.8))
     rows = np.flatnonzero(part >= 0)
