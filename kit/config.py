@@ -21,7 +21,7 @@ import yaml
 from kit.errors import ConfigError
 from kit.registry import _check_type as check_type
 from kit.registry import _parameters
-from kit.train.options import OPTIONS, check_ranges, option
+from kit.train.options import OPTIONS, check_ranges, option, rename_deprecated
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 DEFAULT_SEED = 0
@@ -243,6 +243,7 @@ def validate_config(cfg: Any) -> dict[str, Any]:
 
     for section in STAGES:
         if cfg.get(section) is not None:
+            cfg[section] = rename_deprecated(section, cfg[section])  # finetune.hidden -> finetune.head_hidden
             _check_stage(section, cfg[section])
     _check_stage_order(cfg)
     if cfg.get("refine") is not None:

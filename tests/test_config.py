@@ -140,7 +140,7 @@ def test_every_table_row_is_a_real_keyword_and_every_keyword_has_a_row():
     ("pretrain", "lr", float("nan"), r"pretrain\.lr must be a finite number, got nan"),
     ("pretrain", "lr", float("inf"), r"pretrain\.lr must be a finite number, got inf"),
     ("pretrain", "rotation_beta", float("inf"), r"pretrain\.rotation_beta must be a finite number"),
-    ("finetune", "hidden", -1, r"finetune\.hidden must be >= 0"),
+    ("finetune", "head_hidden", -1, r"finetune\.head_hidden must be >= 0"),
     ("finetune", "val_fraction", 1.5, r"finetune\.val_fraction must be in \[0, 1\]"),
     ("pretrain", "seed", -1, r"pretrain\.seed must be an integer >= 0"),
 ])
@@ -383,3 +383,47 @@ def test_stage_functions_check_their_own_keyword_names(section, tmp_path, monkey
         _stage_call(section, tmp_path)(getattr(module, section))
     keywords = set(inspect.signature(getattr(module, section)).parameters)
     assert seen and set(seen) <= keywords, f"not keyword names of {section}: {set(seen) - keywords}"
+
+
+# --- renamed keys: finetune.hidden is finetune.head_hidden (refine's name), still read for one release ----------
+
+FINETUNE = {"pretrain": {"model": "mlp_ae"}}
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch):
+    """The deprecation line is printed once a process: each test starts as a new process would."""
+    import kit.train.options
+
+    monkeypatch.setattr(kit.train.options, "_WARNED", set())
+
+
+def test_finetune_hidden_is_read_as_head_hidden_with_one_line(fresh_warnings, capsys):
+    old = {"finetune": {"epochs": 2, "hidden": 16, "lr": 0.01}}
+    cfg = validate_config(_cfg(**FINETUNE, **old))
+    assert list(cfg["finetune"].items()) == [("epochs", 2), ("head_hidden", 16), ("lr", 0.01)]  # in its place
+    assert old["finetune"] == {"epochs": 2, "hidden": 16, "lr": 0.01}  # the caller's config is not changed
+    assert capsys.readouterr().err == "finetune.hidden is deprecated: use finetune.head_hidden\n"
+    # the same stage options as the new name (so the same stage hash), and one line a process, not one a load
+    assert validate_config(_cfg(**FINETUNE, finetune={"epochs": 2, "head_hidden": 16, "lr": 0.01})) == cfg
+    assert validate_config(_cfg(**FINETUNE, **old)) == cfg
+    assert capsys.readouterr().err == ""
+
+
+def test_finetune_head_hidden_prints_nothing(fresh_warnings, capsys):
+    assert validate_config(_cfg(**FINETUNE, finetune={"head_hidden": 8}))["finetune"] == {"head_hidden": 8}
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"hidden": 16, "head_hidden": 8}, r"^finetune\.hidden and finetune\.head_hidden are both given"),
+    ({"hidden": -1}, r"^finetune\.head_hidden must be >= 0, got -1"),
+])
+def test_finetune_hidden_mistakes(fresh_warnings, section, message):
+    with pytest.raises(ConfigError, match=message):
+        validate_config(_cfg(**FINETUNE, finetune=section))
+
+
+def test_refine_hidden_is_no_alias(fresh_warnings):
+    with pytest.raises(ConfigError, match=r"refine: unknown key 'hidden'; did you mean 'head_hidden'"):
+        validate_config(_cfg(refine={**SCRATCH, "hidden": 8}))

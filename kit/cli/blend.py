@@ -24,8 +24,9 @@ def blend_command(
                                 "earliest submission."),
     competition: Path = typer.Option(None, "--competition", "-c", help="Competition folder (default: the "
                                      "\"competition\" key of the submissions' .json files)."),
-    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--leaderboard",
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file",
                                      help="Leaderboard log to append the blend's score to."),
+    old_leaderboard: Path = typer.Option(None, "--leaderboard", hidden=True),  # deprecated: a flag in `kit run`
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     private: bool = typer.Option(False, "--private", help="Also print private scores (hidden by default, as on Kaggle)."),
     fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False, show_default=False),
@@ -47,6 +48,9 @@ def blend_command(
     from kit.submit.metadata import submission_metadata
     from kit.submit.writer import write_submission
 
+    if old_leaderboard is not None:
+        console.print("--leaderboard PATH is deprecated (in `kit run` --leaderboard is a flag): use --leaderboard-file")
+        leaderboard = old_leaderboard
     if len(submissions) < 2:
         raise ConfigError(f"a blend needs at least two submissions, got {len(submissions)}")
     w = check_weights(parse_weights(weights), len(submissions))

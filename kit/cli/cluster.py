@@ -33,11 +33,12 @@ def cluster_command(
     mapping: LabelMapping = typer.Option(LabelMapping.majority, "--mapping", help="How clusters map to classes "
                                          "(with --competition)."),
     smooth_k: Optional[int] = typer.Option(None, "--smooth-k", min=0, help="Vote on each image's class with its smooth_k "
-                                 "nearest neighbours' (0: off): those of --neighbors, else the embedding's own."),
+                                 "nearest neighbours' (0: off): those of --neighbors-file, else the embedding's own."),
     smooth_alpha: Optional[float] = typer.Option(None, "--smooth-alpha", help="Weight of the neighbours' vote, in "
                                                  "(0, 1] (default 0.8)."),
-    neighbors: Optional[Path] = typer.Option(None, "--neighbors", help="neighbors.npz (ids, indices) to smooth "
+    neighbors: Optional[Path] = typer.Option(None, "--neighbors-file", help="neighbors.npz (ids, indices) to smooth "
                                              "over, e.g. the refine run's neighbors stage."),
+    old_neighbors: Optional[Path] = typer.Option(None, "--neighbors", hidden=True),  # deprecated: a count in refine
     out: Path = typer.Option(..., "--out", "-o", help="Output clusters.npz."),
     seed: int = seed_option(0, "Seed used when the spec sets none (0 .. 2**32 - 1)."),
 ) -> None:
@@ -50,6 +51,10 @@ def cluster_command(
     from kit.pipeline.stages import cluster_stage
 
     check_file_path(out, "--out")  # before any work, not after the clustering
+    if old_neighbors is not None:
+        console.print("--neighbors FILE is deprecated in `kit cluster` (in `kit refine` it is a count): use "
+                      "--neighbors-file")
+        neighbors = neighbors if neighbors is not None else old_neighbors
     spec = (config_section(config, "cluster") or {}) if config else {}
     if not isinstance(spec, dict):
         raise ConfigError(f"--config {config}: 'cluster' must be a mapping")
@@ -65,7 +70,7 @@ def cluster_command(
     check_ranges("cluster", {key: spec[key] for key in given if key in spec})
     smooth = smoothing(spec)
     if neighbors is not None and not smooth["smooth_k"]:
-        raise ConfigError("--neighbors is only read with --smooth-k N (N > 0)")
+        raise ConfigError("--neighbors-file is only read with --smooth-k N (N > 0)")
     spec = clusterer_spec(spec)  # mapping comes from --mapping
     comp = None
     if competition is not None:

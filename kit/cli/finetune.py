@@ -7,13 +7,16 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
+from kit.cli.options import competition_arg, competition_option
 from kit.cli.pretrain import OVERWRITE_HELP, RESUME_HELP, SEED_HELP, _section, fresh_out
 
 
 @app.command("finetune")
 def finetune_command(
     model_dir: Path = typer.Argument(..., help="Pretrained model folder."),
-    competition: Path = typer.Argument(..., help="Competition folder with labeled.csv."),
+    competition: Path = typer.Argument(None, show_default=False, help="Competition folder with labeled.csv; or "
+                                       "-c/--competition."),
+    competition_opt: Path = competition_option(),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `finetune:` section gives the options."),
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it too."),
@@ -26,7 +29,7 @@ def finetune_command(
     """Cross-entropy on logits; holds out part of the labels for validation accuracy (metrics.csv); checkpoints
     every epoch (resumable).
 
-    Example: kit finetune models/digits_ae competitions/digits_5 --epochs 20 -o models/digits_ft
+    Example: kit finetune models/digits_ae -c competitions/digits_5 --epochs 20 -o models/digits_ft
     """
     from kit.competition import load_competition
     from kit.errors import DataError
@@ -34,6 +37,7 @@ def finetune_command(
     from kit.train.loop import rerun_hint
     from kit.train.outputs import check_out
 
+    competition = competition_arg(competition, competition_opt)
     options = _section(config, "finetune")
     for key, value in dict(freeze_encoder=freeze, epochs=epochs, lr=lr, seed=seed).items():
         if value is not None:

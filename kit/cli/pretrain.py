@@ -7,6 +7,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import Augment, Device, Objective, seed_option, value
+from kit.cli.options import competition_arg, competition_option
 from kit.train.options import DIM_MAX
 
 SEED_HELP = "Seed of weights, batches and augmentation (0 .. 2**32 - 1; default: the config's, else 0)."
@@ -17,7 +18,9 @@ OVERWRITE_HELP = ("Start again where <out> holds an interrupted run or a finishe
 
 @app.command("pretrain")
 def pretrain_command(
-    competition: Path = typer.Argument(..., help="Competition folder (its images.npz is the training set)."),
+    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (its images.npz is the "
+                                       "training set); or -c/--competition."),
+    competition_opt: Path = competition_option(),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `pretrain:` section gives the options."),
     model: str = typer.Option(None, help="Registry name: conv_ae4, conv_ae5, mlp_ae, skip_ae, resnet_ae, cifar_resnet18, timm:<arch>."),
@@ -35,13 +38,14 @@ def pretrain_command(
 ) -> None:
     """Checkpoints every epoch (resumable), per-epoch metrics.csv (train MSE, val clustering ACC with labels).
 
-    Example: kit pretrain competitions/digits --model mlp_ae --epochs 20 --objective denoising -o models/digits_ae
+    Example: kit pretrain -c competitions/digits --model mlp_ae --epochs 20 --objective denoising -o models/digits_ae
     """
     from kit.competition import load_competition
     from kit.train.loop import rerun_hint
     from kit.train.outputs import check_out
     from kit.train.pretrain import pretrain
 
+    competition = competition_arg(competition, competition_opt)
     options = _section(config, "pretrain")
     for key, given in dict(model=model, objective=value(objective), epochs=epochs, batch_size=batch_size, lr=lr,
                            augment=value(augment), rotation_beta=rotation_beta, seed=seed, device=value(device)).items():
@@ -78,6 +82,7 @@ def _section(config: Path | None, name: str) -> dict:
         return {}
     from kit.config import _stage_function, check_signature, read_config_file
     from kit.errors import ConfigError
+    from kit.train.options import rename_deprecated
 
     try:
         data = read_config_file(config)
@@ -92,5 +97,6 @@ def _section(config: Path | None, name: str) -> dict:
         section = {}
     if not isinstance(section, dict):
         raise ConfigError(f"--config {config}: '{name}' must be a mapping of options, got {type(section).__name__}")
+    section = rename_deprecated(name, section)  # finetune.hidden -> finetune.head_hidden, with one line
     check_signature(section, _stage_function(name), name, extra={"model"} if name == "refine" else set())
     return dict(section)

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import NeighborFeatures, RefineMode, k_option, seed_option
+from kit.cli.options import competition_arg, competition_option
 from kit.cli.pretrain import OVERWRITE_HELP, SEED_HELP, _section, fresh_out
 
 
@@ -16,7 +17,9 @@ from kit.cli.pretrain import OVERWRITE_HELP, SEED_HELP, _section, fresh_out
 def refine_command(
     model_dir: Path = typer.Argument(..., help="Model folder from kit pretrain or kit finetune, or a registered "
                                      "model name to train from scratch (e.g. small_cnn; needs --no-freeze)."),
-    competition: Path = typer.Argument(..., help="Competition folder (all its images are clustered)."),
+    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (all its images are "
+                                       "clustered); or -c/--competition."),
+    competition_opt: Path = competition_option(),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
     mode: RefineMode = typer.Option(None, help="auto: scan, with labeled.csv's labels in its loss when there are "
@@ -37,15 +40,16 @@ def refine_command(
 ) -> None:
     """Writes a model folder whose `kit extract --kind logits` gives class scores, and probabilities.npz.
 
-    Example: kit refine runs/fm/pretrain competitions/fm --neighbors 20 --epochs 100 -o runs/fm/refine
+    Example: kit refine runs/fm/pretrain -c competitions/fm --neighbors 20 --epochs 100 -o runs/fm/refine
 
-    From scratch: kit refine small_cnn competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
+    From scratch: kit refine small_cnn -c competitions/fm --no-freeze --neighbor-features dsift -o runs/fm/refine
     """
     from kit.competition import load_competition
     from kit.pipeline.stages import refine_stage
     from kit.train.loop import rerun_hint
     from kit.train.outputs import check_out
 
+    competition = competition_arg(competition, competition_opt)
     if old_k is not None:
         console.print("-k is deprecated in `kit refine` (it is the cluster count in `kit cluster`): use --neighbors")
         k = old_k if k is None else k

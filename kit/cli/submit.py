@@ -7,12 +7,15 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
+from kit.cli.options import competition_arg, competition_option
 
 
 @app.command("submit")
 def submit_command(
     clusters: Path = typer.Argument(..., help="clusters.npz from `kit cluster`."),
-    competition: Path = typer.Argument(..., help="Competition folder (has sample_submission.csv)."),
+    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (has "
+                                       "sample_submission.csv); or -c/--competition."),
+    competition_opt: Path = competition_option(),
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
     seed: int = seed_option(None, "Seed recorded in the metadata (0 .. 2**32 - 1)."),
     same_fraction: float = typer.Option(None, "--same-fraction", help="Pairs: the share of pairs that are \"same\" "
@@ -21,7 +24,7 @@ def submit_command(
 ) -> None:
     """Write a submission (label / binary / pairs), validated against sample_submission before anything is written.
 
-    Example: kit submit clusters.npz competitions/digits -o submissions/digits.csv
+    Example: kit submit clusters.npz -c competitions/digits -o submissions/digits.csv
     """
     from kit.competition import load_competition
     from kit.features.files import load_clusters
@@ -30,6 +33,7 @@ def submit_command(
     from kit.submit.metadata import submission_metadata
     from kit.submit.writer import check_images
 
+    competition = competition_arg(competition, competition_opt)
     check_file_path(out, "--out")
     check_file_path(out.with_suffix(".json"), "--out")  # its metadata goes beside it
     comp = load_competition(competition)

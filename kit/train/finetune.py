@@ -41,7 +41,7 @@ def finetune(
     batch_size: int = 64,
     val_fraction: float = 0.2,
     augment: str = "light",
-    hidden: int = 0,
+    head_hidden: int = 0,
     n_classes: int | None = None,
     weight_decay: float = 1e-4,
     recon_weight: float = 0.0,
@@ -52,11 +52,12 @@ def finetune(
 ) -> Path:
     """Returns a model folder whose ``load_model`` gives encoder + head (forward -> logits).
 
-    ``n_classes`` (default: largest label + 1) sizes the head, for competitions where a class has no label.
+    ``n_classes`` (default: largest label + 1) sizes the head, for competitions where a class has no label;
+    ``head_hidden`` > 0 gives it one hidden layer of that width (``finetune.hidden`` in configs of earlier releases).
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     check_ranges("finetune", dict(epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
-                                  hidden=hidden, weight_decay=weight_decay, recon_weight=recon_weight, seed=seed))
+                                  head_hidden=head_hidden, weight_decay=weight_decay, recon_weight=recon_weight, seed=seed))
     check_preset(augment)
     if batch_size < 2:
         raise ConfigError(f"finetune.batch_size must be >= 2 (the head's BatchNorm needs two images a step), "
@@ -68,13 +69,15 @@ def finetune(
         raise DataError("finetune labels must be class indices >= 0 (-1 marks unknown labels: drop those rows)")
     n_classes = max(int(n_classes or 0), int(labels.max()) + 1)  # a class may have no labeled image
     dev = pick_device(device)
+    # the options a resume must match, as stored in checkpoints/last.pt ("hidden": the key of earlier releases'
+    # checkpoints, so that an interrupted run still resumes)
     shaping = dict(model_dir=str(model_dir), freeze_encoder=freeze_encoder, lr=lr, batch_size=batch_size,
-                   val_fraction=val_fraction, augment=augment, hidden=hidden, n_classes=n_classes,
+                   val_fraction=val_fraction, augment=augment, hidden=head_hidden, n_classes=n_classes,
                    weight_decay=weight_decay, recon_weight=recon_weight, seed=seed, data=fingerprint(images, labels))
     last = last_checkpoint(out_dir)
     ck = open_state(last, resume, dev, "finetune", shaping, needs=("model", "optimizer"))
     torch.manual_seed(seed)
-    model = Classifier(load_model(model_dir, device="cpu"), n_classes, hidden).to(dev)
+    model = Classifier(load_model(model_dir, device="cpu"), n_classes, head_hidden).to(dev)
     if recon_weight > 0 and not getattr(model.encoder, "is_autoencoder", False):
         raise ConfigError(f"finetune.recon_weight needs an autoencoder; {model_dir} has no decoder")
     if recon_weight > 0 and freeze_encoder:
@@ -102,7 +105,7 @@ def finetune(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(out_dir / "metrics.csv", pd.DataFrame(rows))
     meta = read_json(model_dir / "model.json")
-    meta["head"] = {"n_classes": n_classes, "hidden": hidden}
+    meta["head"] = {"n_classes": n_classes, "hidden": head_hidden}  # the model folder's format (kit.models.registry)
     meta["finetune"] = {"freeze_encoder": freeze_encoder, "epochs": epochs, "n_labeled": len(labels),
                         "recon_weight": recon_weight}
     return write_model_folder(model.cpu(), out_dir, meta)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +107,7 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
                                     low=0, integer=True),
     # finetune
     "val_fraction": Option("share of the labeled images held out for validation", low=0, high=1),
-    "hidden": Option("hidden units of the classifier head (0: linear head)", low=0),
+    ("finetune", "head_hidden"): Option("hidden units of the classifier head (0: linear head)", low=0),
     "n_classes": Option("classes of the head (null: largest label + 1)", low=1),
     "recon_weight": Option("weight of the reconstruction loss kept while finetuning (autoencoders)", low=0),
     # refine
@@ -141,6 +142,32 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     ("cluster", "smooth_alpha"): Option("weight of the neighbours' vote in that smoothing", low=0, high=1,
                                         low_open=True),
 }
+
+
+# Config keys renamed, still read under their old name for one release: (section, old) -> new. At load (kit.config
+# and each command's --config section) the old key becomes the new one, with one deprecation line on stderr.
+RENAMED: dict[tuple[str, str], str] = {
+    ("finetune", "hidden"): "head_hidden",  # one name for the head width: refine.head_hidden
+}
+_WARNED: set[tuple[str, str]] = set()  # one line per process, however many configs a sweep loads
+
+
+def rename_deprecated(section: str, options: Any) -> Any:
+    """``options`` (a stage section) with its deprecated keys renamed, in place of the old key (a copy; anything
+    not a mapping is returned as it is, for the section check to reject). Old and new key both given: ConfigError."""
+    if not isinstance(options, dict):
+        return options
+    for (where, old), new in RENAMED.items():
+        if where != section or old not in options:
+            continue
+        if new in options:
+            raise ConfigError(f"{section}.{old} and {section}.{new} are both given: {section}.{old} is the deprecated "
+                              f"name of {section}.{new}; keep only {section}.{new}")
+        options = {new if key == old else key: value for key, value in options.items()}
+        if (section, old) not in _WARNED:
+            _WARNED.add((section, old))
+            print(f"{section}.{old} is deprecated: use {section}.{new}", file=sys.stderr)
+    return options
 
 
 def option(where: str, key: str) -> Option | None:

@@ -162,3 +162,12 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, setup, caps
 def test_help_has_an_example(capsys):
     code, stdout, _ = kit_main(capsys, "blend", "-h")
     assert code == 0 and "Example: kit blend" in stdout and "--weights" in stdout and " -o " in stdout
+
+
+def test_blend_old_leaderboard_spelling_still_appends_with_a_deprecation_line(tmp_path, setup, capsys):
+    _, subs = setup
+    lb = tmp_path / "old.csv"
+    code, _, err = kit_main(capsys, "blend", *subs[:2], "-o", tmp_path / "b.csv", "--leaderboard", lb)
+    assert code == 0, err
+    assert "deprecated" in err and "--leaderboard-file" in err
+    assert len(pd.read_csv(lb)) == 1

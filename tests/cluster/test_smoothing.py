@@ -124,13 +124,15 @@ def test_cli_smoothing_options_and_their_errors(digits, tmp_path):
     write_npz(tmp_path / "nb.npz", ids=ids, indices=np.tile(np.arange(1, 4), (len(ids), 1)))
     run = CliRunner().invoke
     out = tmp_path / "c.npz"
-    ok = run(app, ["cluster", str(tmp_path / "emb.npz"), "-m", "argmax", "--smooth-k", "2", "--neighbors",
-                   str(tmp_path / "nb.npz"), "-o", str(out)])
-    assert ok.exit_code == 0, ok.output
-    np.testing.assert_array_equal(load_clusters(out)["clusters"],
-                                  recurrence(P, np.tile(np.arange(1, 3), (len(ids), 1)), 0.8).argmax(1))
-    for args, msg in ([["--neighbors", str(tmp_path / "nb.npz")], "only read with --smooth-k"],
-                      [["--smooth-k", "5", "--neighbors", str(tmp_path / "nb.npz")], "holds 3 neighbours"],
+    want = recurrence(P, np.tile(np.arange(1, 3), (len(ids), 1)), 0.8).argmax(1)
+    for flag in ("--neighbors-file", "--neighbors"):  # the second: the deprecated spelling, with its line
+        ok = run(app, ["cluster", str(tmp_path / "emb.npz"), "-m", "argmax", "--smooth-k", "2", flag,
+                       str(tmp_path / "nb.npz"), "-o", str(out)])
+        assert ok.exit_code == 0, ok.output
+        assert ("deprecated" in ok.output) == (flag == "--neighbors"), ok.output
+        np.testing.assert_array_equal(load_clusters(out)["clusters"], want)
+    for args, msg in ([["--neighbors-file", str(tmp_path / "nb.npz")], "only read with --smooth-k"],
+                      [["--smooth-k", "5", "--neighbors-file", str(tmp_path / "nb.npz")], "holds 3 neighbours"],
                       [["--smooth-k", "2", "--smooth-alpha", "1.5"], "smooth_alpha"]):
         bad = tmp_path / "bad.npz"
         r = run(app, ["cluster", str(tmp_path / "emb.npz"), "-m", "argmax", *args, "-o", str(bad)])

@@ -84,3 +84,16 @@ def test_joint_loss_needs_a_trainable_autoencoder(tmp_path, pretrained):
         finetune(model_dir, d.images[:50], d.labels[:50], tmp_path / "x", recon_weight=1.0, progress=False)
     with pytest.raises(ConfigError, match="recon_weight must be >= 0"):
         finetune(model_dir, d.images[:50], d.labels[:50], tmp_path / "x", recon_weight=-1.0, freeze_encoder=False)
+
+
+def test_head_hidden_gives_the_head_a_hidden_layer(tmp_path, pretrained):
+    """finetune's keyword is head_hidden (as refine's); the model folder keeps its format: meta["head"]["hidden"]."""
+    import json
+
+    d, model_dir = pretrained
+    finetune(model_dir, d.images[:100], d.labels[:100], tmp_path / "ft", head_hidden=12, epochs=1, progress=False)
+    widths = [m.out_features for m in load_model(tmp_path / "ft").head if isinstance(m, torch.nn.Linear)]
+    assert widths == [12, 10]
+    assert json.loads((tmp_path / "ft" / "model.json").read_text())["head"] == {"n_classes": 10, "hidden": 12}
+    with pytest.raises(ConfigError, match=r"finetune\.head_hidden must be >= 0"):
+        finetune(model_dir, d.images[:100], d.labels[:100], tmp_path / "bad", head_hidden=-1, progress=False)
