@@ -7,8 +7,13 @@ indices (``labels_are_classes_``), not cluster ids to be mapped. Without labeled
   the unlabeled images' structure is used, not only the labeled ones'.
 - ``logreg``: a linear probe (sklearn LogisticRegression) on the labeled rows alone; with
   ``self_training_threshold`` set, sklearn's SelfTrainingClassifier adds the unlabeled rows it predicts with at
-  least that probability as labels and refits, ``self_training_rounds`` times. (``cluster.smooth_k`` then lets
-  neighbours the probe disagrees on vote together: kit.cluster.smoothing, for every method.)
+  least that probability as labels and refits, ``self_training_rounds`` times. With ``pseudo_label_share``
+  instead, self-training is class-balanced and gradual: in round r of R, r/R * share of all images join as labels,
+  split among the classes as the labeled images are (equal quotas when each class has as many labels), each class
+  taking the images the probe is surest of after a vote of each image's 10 nearest neighbours. A threshold lets
+  the easy classes take most pseudo-labels; a quota cannot (on CIFAR-10 a quota by the probe's own predicted
+  sizes let one class take twice its share: see the bench). (``cluster.smooth_k`` then lets neighbours the
+  probe disagrees on vote together: kit.cluster.smoothing, for every method.)
 """
 from __future__ import annotations
 
@@ -90,12 +95,13 @@ class LogRegClusterer(_SemiSupervised):
 
     def __init__(self, n_clusters: int | None = None, C: float = 1.0, max_iter: int = 1000,
                  self_training_threshold: float | None = None, self_training_rounds: int = 3,
-                 random_state: int = 0) -> None:
+                 pseudo_label_share: float | None = None, random_state: int = 0) -> None:
         self.n_clusters = n_clusters
         self.C = C
         self.max_iter = max_iter
         self.self_training_threshold = self_training_threshold
         self.self_training_rounds = self_training_rounds
+        self.pseudo_label_share = pseudo_label_share
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -105,6 +111,10 @@ class LogRegClusterer(_SemiSupervised):
         require(t is None or 0 < t < 1, "cluster.logreg.self_training_threshold", f"must be in (0, 1), got {t}")
         require(self.self_training_rounds >= 1, "cluster.logreg.self_training_rounds",
                 f"must be >= 1, got {self.self_training_rounds}")
+        s = self.pseudo_label_share
+        require(s is None or 0 < s <= 1, "cluster.logreg.pseudo_label_share", f"must be in (0, 1], got {s}")
+        require(s is None or t is None, "cluster.logreg.pseudo_label_share",
+                "and self_training_threshold are two ways of self-training; give one")
 
     def fit(self, X, y=None):
         self._check_params()
@@ -115,7 +125,10 @@ class LogRegClusterer(_SemiSupervised):
             raise DataError("cluster.logreg: the labeled images hold one class only; a probe needs two or more")
         self.n_features_ = X.shape[1]
         probe = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
-        if self.self_training_threshold is None:
+        if self.pseudo_label_share is not None:
+            self.model_, self.pseudo_rows_, self.pseudo_labels_ = self._balanced_self_training(
+                probe, self._prepare(X), y, rows)
+        elif self.self_training_threshold is None:
             self.model_ = probe.fit(self._prepare(X[rows]), y[rows])
         else:
             self.model_ = SelfTrainingClassifier(probe, threshold=self.self_training_threshold,
@@ -123,3 +136,35 @@ class LogRegClusterer(_SemiSupervised):
         proba = self.model_.predict_proba(self._prepare(X))
         return self._finish(proba, self.model_.classes_)
 
+    def _balanced_self_training(self, probe, X: np.ndarray, y: np.ndarray, rows: np.ndarray):
+        """(fitted probe, rows and labels of the last round's pseudo-labels): per-class quotas growing each round."""
+        from sklearn.base import clone
+
+        from kit.cluster.smoothing import feature_neighbours, smooth_probabilities
+
+        model = clone(probe).fit(X[rows], y[rows])
+        picked = guessed = np.empty(0, np.int64)
+        if len(X) <= VOTE_K:
+            return model, picked, guessed
+        neighbours = feature_neighbours(X, VOTE_K, seed=self.random_state)
+        classes = model.classes_
+        weight = np.array([(y[rows] == c).sum() for c in classes]) / len(rows)  # the labeled images' class shares
+        unlabeled = np.ones(len(X), bool)
+        unlabeled[rows] = False
+        for r in range(1, self.self_training_rounds + 1):
+            Q = smooth_probabilities(model.predict_proba(X), neighbours, VOTE_ALPHA)
+            guess, sure = Q.argmax(1), Q.max(1)
+            total = r / self.self_training_rounds * self.pseudo_label_share * len(X)
+            picked = np.concatenate([_most_sure(np.flatnonzero(unlabeled & (guess == c)), sure, int(total * weight[c]))
+                                     for c in range(len(classes))]).astype(np.int64)
+            guessed = classes[guess[picked]]
+            model = clone(probe).fit(X[np.concatenate([rows, picked])], np.concatenate([y[rows], guessed]))
+        return model, picked, guessed
+
+
+VOTE_K, VOTE_ALPHA = 10, 0.6  # the vote that ranks pseudo-labels (the smoothing the default configs use)
+
+
+def _most_sure(candidates: np.ndarray, sure: np.ndarray, quota: int) -> np.ndarray:
+    """The ``quota`` candidates with the highest confidence (ties broken by row order, stable)."""
+    return candidates[np.argsort(-sure[candidates], kind="stable")[:quota]]

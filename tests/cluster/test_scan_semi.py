@@ -89,3 +89,30 @@ def test_logreg_self_training_adds_confident_rows_and_matches_sklearn(digits):
     assert (est.model_.labeled_iter_ > 0).sum() > 0
     with pytest.raises(ConfigError, match="self_training_threshold must be in"):
         fit_clusterer(X, dict(spec, self_training_threshold=1.5), seed=0, y=part)
+
+
+def test_logreg_balanced_self_training_fills_per_class_quotas_and_helps(digits):
+    """pseudo_label_share: the last round's pseudo-labels are split among the classes as the labeled images are
+    (class 0 has twice the labels here, so twice the quota), never relabel a labeled image, and the probe refitted
+    on them beats the probe on the labels alone."""
+    X, y = digits
+    part = _partial(y, 3)
+    extra = np.flatnonzero((y == 0) & (part < 0))[:3]
+    part[extra] = 0  # class 0: 6 labels, every other class 3 (33 in all)
+    plain = fit_clusterer(X, {"method": "logreg", "n_clusters": 10, "C": 10.0}, seed=0, y=part)
+    spec = {"method": "logreg", "n_clusters": 10, "C": 10.0, "pseudo_label_share": 0.5, "self_training_rounds": 3}
+    est = fit_clusterer(X, spec, seed=0, y=part)
+    counts = np.bincount(est.pseudo_labels_, minlength=10)
+    total = 0.5 * len(X)
+    expected = np.array([int(total * (6 if c == 0 else 3) / 33) for c in range(10)])
+    assert (counts <= expected).all() and (counts == expected).sum() >= 8, (counts, expected)
+    assert not np.isin(est.pseudo_rows_, np.flatnonzero(part >= 0)).any()
+    assert len(np.unique(est.pseudo_rows_)) == len(est.pseudo_rows_)
+    unlabeled = part < 0
+    acc = lambda e: (e.labels_[unlabeled] == y[unlabeled]).mean()  # noqa: E731
+    assert acc(est) > acc(plain) + 0.02, (acc(est), acc(plain))
+    np.testing.assert_array_equal(est.labels_, fit_clusterer(X, spec, seed=0, y=part).labels_)
+    with pytest.raises(ConfigError, match="give one"):
+        fit_clusterer(X, dict(spec, self_training_threshold=0.9), seed=0, y=part)
+    with pytest.raises(ConfigError, match="pseudo_label_share must be in"):
+        fit_clusterer(X, dict(spec, pseudo_label_share=0.0), seed=0, y=part)
