@@ -59,8 +59,12 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_logreg.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_selftrain.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_selftrain_smooth.yaml"),
+    ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_balanced.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_spreading.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_scan.yaml"),
+    ("Fashion-MNIST 10k, 100 labels", "configs/bench/fm10k_fewlabels_spreading.yaml"),
+    ("Fashion-MNIST 10k, 100 labels", "configs/bench/fm10k_fewlabels_nolabels.yaml"),
+    ("Fashion-MNIST 10k, 100 labels", "configs/bench/fm10k_fewlabels_default.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_bayes.yaml"),
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_scratch.yaml"),
@@ -71,7 +75,10 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("Fashion-MNIST pairs", "configs/bench/fm_pairs_half.yaml"),
     ("sklearn digits 10:1", "configs/bench/digits_imbalanced_default.yaml"),
     ("sklearn digits 10:1", "configs/bench/digits_imbalanced_prior.yaml"),
+    ("sklearn digits 10:1", "configs/bench/digits_imbalanced_scratch.yaml"),
+    ("sklearn digits 10:1", "configs/bench/digits_imbalanced_scratch_prior.yaml"),
     ("Fashion-MNIST 10:1", "configs/bench/fm_imbalanced_default.yaml"),
+    ("Fashion-MNIST 10:1", "configs/bench/fm_imbalanced_prior_heads.yaml"),
     ("Fashion-MNIST 10:1", "configs/bench/fm_imbalanced_prior.yaml"),
 ]
 BLENDS = [  # (dataset, configs whose submissions `kit blend` combines), each beside its best single input
@@ -117,10 +124,14 @@ def pipeline_name(cfg: dict) -> str:
         r = cfg["refine"]
         nb = r.get("neighbor_features", "model")
         parts.append(f"refine {r.get('mode', 'auto')}" + ("" if r.get("freeze_encoder", True) else " (encoder trained)")
-                     + ("" if nb == "model" else f" on {nb} neighbours"))
+                     + ("" if nb == "model" else f" on {nb} neighbours")
+                     + (" (estimated size prior)" if r.get("entropy_prior", "uniform") != "uniform" else "")
+                     + (" (labels only name the clusters)" if r.get("labeled_weight", 1) == 0
+                        and cfg["competition"].get("make", {}).get("labels_per_class") else ""))
     parts += [s["method"] + str(s.get("n_components", "")) for s in cfg["reduce"]]
     c = cfg["cluster"]
     parts.append(c["method"] + (" + self-training" if c.get("self_training_threshold") else "")
+                 + (" + class-balanced self-training" if c.get("pseudo_label_share") else "")
                  + (f" + kNN-{c['smooth_k']} smoothing" if c.get("smooth_k") else "")
                  + (f" ({c['entropy_prior']} size prior)" if c.get("entropy_prior", "uniform") != "uniform" else ""))
     if cfg.get("submit", {}).get("same_fraction") is not None:  # pairs: which rule turned probabilities into "same"

@@ -88,13 +88,13 @@ class SCANClusterer(Clusterer):
         sums = np.zeros(self.n_heads)
         priors = [None] * self.n_heads  # None: the uniform target, computed as the plain entropy
         warmup = int(np.ceil(self.epochs * PRIOR_WARMUP))
-        profile = self.prior_profile_ = (_size_profile(Z.numpy(), self.n_clusters, self.random_state)
+        profile = self.prior_profile_ = (size_profile(Z.numpy(), self.n_clusters, self.random_state)
                                          if self.entropy_prior == "estimated" else None)
         for epoch in range(self.epochs + self.self_label_epochs):
             order = torch.randperm(n, generator=gen)
             scan = epoch < self.epochs
             if scan and self.entropy_prior == "estimated" and epoch >= warmup:
-                priors = _ranked_priors(heads, Z, profile)
+                priors = ranked_priors(heads, Z, profile)
             sums[:] = 0
             for i in range(0, n - (1 if n % bs == 1 else 0), bs):  # never a batch of one (BatchNorm)
                 a = order[i:i + bs]
@@ -141,7 +141,7 @@ class SCANClusterer(Clusterer):
         return self.predict_proba(X).argmax(1).astype(np.int64)
 
 
-def _size_profile(Z: np.ndarray, k: int, seed: int) -> torch.Tensor:
+def size_profile(Z: np.ndarray, k: int, seed: int) -> torch.Tensor:
     """Cluster shares of a K-Means of the rows, largest first, clipped at PRIOR_FLOOR / k, summing to 1."""
     from sklearn.cluster import KMeans
 
@@ -152,10 +152,10 @@ def _size_profile(Z: np.ndarray, k: int, seed: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _ranked_priors(heads, Z: torch.Tensor, profile: torch.Tensor) -> list[torch.Tensor]:
+def ranked_priors(heads, Z: torch.Tensor, profile: torch.Tensor) -> list[torch.Tensor]:
     """For each head, ``profile`` reordered to the rank of the head's clusters by mean prediction (eval mode)."""
     heads.eval()
-    means = [torch.zeros(len(profile)) for _ in heads.heads]
+    means = [torch.zeros(len(profile), device=Z.device) for _ in heads.heads]
     for i in range(0, len(Z), 4096):
         for m, logits in zip(means, heads(Z[i:i + 4096])):
             m += F.softmax(logits.float(), 1).sum(0)
@@ -163,7 +163,7 @@ def _ranked_priors(heads, Z: torch.Tensor, profile: torch.Tensor) -> list[torch.
     priors = []
     for m in means:
         prior = torch.empty_like(profile)
-        prior[torch.argsort(m, descending=True, stable=True)] = profile
+        prior[torch.argsort(m.cpu(), descending=True, stable=True)] = profile
         priors.append(prior)
     return priors
 

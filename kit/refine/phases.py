@@ -61,6 +61,8 @@ class Training:
     fixmatch_threshold: float
     labeled_weight: float
     n_clusters: int
+    profile: torch.Tensor | None = None  # estimated cluster shares (refine.entropy_prior: estimated), else None
+    priors: list | None = None  # each head's target sizes once ranked (kit.refine.priors), else None: equal sizes
 
     def __post_init__(self) -> None:
         self.base_lrs = [g["lr"] for g in self.opt.param_groups]
@@ -156,7 +158,8 @@ def scan_epoch(t: Training, order: np.ndarray, epoch: int, gen: torch.Generator,
         pick = torch.randint(0, t.neighbors.shape[1], (len(a),), generator=gen).numpy()
         with autocast(t.dev):
             za, zn = t.embed(np.concatenate([a, t.neighbors[a, pick]]), t.augment, gen).split(len(a))
-            out = [scan_loss(la, ln, t.entropy_weight) for la, ln in zip(t.heads(za), t.heads(zn))]
+            priors = t.priors or [None] * len(t.heads.heads)
+            out = [scan_loss(la, ln, t.entropy_weight, pr) for la, ln, pr in zip(t.heads(za), t.heads(zn), priors)]
             losses = [o[0] for o in out]
             if t.labeled_index is not None:
                 sup = t.labeled_losses(t.heads.heads, gen)

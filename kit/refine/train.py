@@ -40,8 +40,9 @@ from kit.models import write_model_folder
 from kit.models.classifier import Classifier
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.model import is_fresh, place, start_model
-from kit.refine.neighbors import NEIGHBOR_FEATURES, mine_neighbors, neighbors_of
+from kit.refine.neighbors import NEIGHBOR_FEATURES, describe, mine_neighbors, neighbors_of
 from kit.refine.phases import PHASES, Training
+from kit.refine.priors import PRIORS, estimated_profile, prior_warmup, rank_priors
 from kit.train.augment import check_preset
 from kit.train.inference import batched
 from kit.train.loop import (fingerprint, last_checkpoint, open_state, pick_device, progress_bar, restore_state,
@@ -79,6 +80,7 @@ class Options:
     n_heads: int
     head_hidden: int
     entropy_weight: float
+    entropy_prior: str
     confidence: float
     fixmatch_threshold: float
     labeled_weight: float
@@ -120,6 +122,7 @@ def refine(
     n_heads: int = 5,
     head_hidden: int = 256,
     entropy_weight: float = 5.0,
+    entropy_prior: str = "uniform",
     confidence: float = 0.99,
     fixmatch_threshold: float = 0.95,
     labeled_weight: float = 1.0,
@@ -179,7 +182,8 @@ def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool
     if options["batch_size"] < 2:
         raise ConfigError(f"refine.batch_size must be >= 2 (the heads' BatchNorm needs two images a step), "
                           f"got {options['batch_size']}")
-    for key, allowed in (("mode", MODES), ("lr_schedule", SCHEDULES), ("neighbor_features", NEIGHBOR_FEATURES)):
+    for key, allowed in (("mode", MODES), ("lr_schedule", SCHEDULES), ("neighbor_features", NEIGHBOR_FEATURES),
+                         ("entropy_prior", PRIORS)):
         if options[key] not in allowed:
             raise ConfigError(f"refine.{key} must be one of {allowed}, got {options[key]!r}")
     if options["k"] >= len(images):
@@ -227,13 +231,19 @@ def _setup(model, images: np.ndarray, o: Options, neighbors, labels, dev: torch.
                      else mine_neighbors(None, images, o.k, reduce_steps=o.neighbor_reduce, seed=o.seed,
                                          features=o.neighbor_features))
     use_labels = labels is not None and (o.mode == "semi" or o.labeled_weight > 0)
+    profile = None
+    if o.entropy_prior == "estimated" and o.mode == "scan":  # cluster shares of a K-Means in the neighbours' space
+        space = feats if o.neighbor_features == "model" and feats is not None else (
+            describe(o.neighbor_features, images) if o.neighbor_features != "model"
+            else batched(encoder.eval().encode, images, dev))
+        profile = estimated_profile(space, o.n_clusters, o.seed)
     t = Training(encoder=encoder, heads=heads, opt=opt, dev=dev, images=images,
                  feats=torch.from_numpy(feats).to(dev) if cached else None, neighbors=neighbors,
                  labeled_index=labels[0] if use_labels else None, labeled_labels=labels[1] if use_labels else None,
                  freeze_encoder=o.freeze_encoder, augment=o.augment, strong_augment=o.strong_augment,
                  batch_size=o.batch_size, lr_schedule=o.lr_schedule, epochs_total=o.total_epochs,
                  entropy_weight=o.entropy_weight, confidence=o.confidence, fixmatch_threshold=o.fixmatch_threshold,
-                 labeled_weight=o.labeled_weight, n_clusters=o.n_clusters)
+                 labeled_weight=o.labeled_weight, n_clusters=o.n_clusters, profile=profile)
     return t, meta, fresh
 
 
@@ -248,6 +258,8 @@ def _train(t: Training, o: Options, shaping: dict, last: Path, start: int, best:
             t.heads.train()
             t.encoder.train(not o.freeze_encoder)
             phase = o.phase(epoch)
+            if t.profile is not None and phase == "scan" and epoch >= prior_warmup(o.epochs):
+                t.priors = rank_priors(t)  # each head's target sizes, ranked to its own clusters' sizes
             order = torch.randperm(len(t.images), generator=gen).numpy()
             stats = PHASES[phase](t, order, epoch, gen, best)
             if phase == "scan" and epoch == o.epochs - 1:

@@ -126,6 +126,9 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     "n_heads": Option("SCAN heads trained at once (the best is kept)", low=1),
     "head_hidden": Option("hidden units of each cluster head (0: linear)", low=0),
     "entropy_weight": Option("SCAN weight of the entropy term that keeps clusters balanced", low=0),
+    ("refine", "entropy_prior"): Option("cluster sizes the entropy term aims at: uniform, or estimated from a K-Means "
+                                        "in the neighbours' space (imbalanced classes)",
+                                        choices="kit.refine.priors:PRIORS"),
     "confidence": Option("self-labelling: probability above which a prediction becomes a pseudo-label", low=0, high=1),
     "fixmatch_threshold": Option("semi: probability above which a weak-view prediction labels the strong view",
                                  low=0, high=1),

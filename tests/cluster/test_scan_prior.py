@@ -4,7 +4,7 @@ import pytest
 import torch
 from sklearn.metrics import recall_score
 
-from kit.cluster.scan import PRIOR_FLOOR, SCANClusterer, _ranked_priors, _size_profile
+from kit.cluster.scan import PRIOR_FLOOR, SCANClusterer, ranked_priors, size_profile
 from kit.errors import ConfigError
 from kit.metrics import cluster_accuracy, hungarian_mapping, per_class_recall
 
@@ -38,22 +38,22 @@ def test_estimated_prior_follows_the_data_and_is_seeded(imbalanced):
     assert cluster_accuracy(y, m.labels_) > 0.9
 
 
-def test_size_profile_is_the_sorted_clipped_kmeans_share():
+def testsize_profile_is_the_sorted_clipped_kmeans_share():
     X = np.concatenate([np.zeros((90, 2)), np.ones((9, 2)) * 50, np.full((1, 2), -50.0)]).astype(np.float32)
     X += np.random.default_rng(0).normal(size=X.shape).astype(np.float32) * 0.01
-    p = _size_profile(X, 3, 0).numpy()
+    p = size_profile(X, 3, 0).numpy()
     raw = np.maximum([0.90, 0.09, 0.01], PRIOR_FLOOR / 3)
     assert np.allclose(p, raw / raw.sum(), atol=1e-6)
 
 
-def test_ranked_priors_give_the_largest_share_to_the_largest_cluster():
+def testranked_priors_give_the_largest_share_to_the_largest_cluster():
     from kit.refine.heads import ClusterHeads
 
     torch.manual_seed(0)
     heads = ClusterHeads(4, 3, 2, 0)
     Z = torch.randn(50, 4)
     profile = torch.tensor([0.6, 0.3, 0.1])
-    for head, prior in zip(heads.heads, _ranked_priors(heads, Z, profile)):
+    for head, prior in zip(heads.heads, ranked_priors(heads, Z, profile)):
         head.eval()
         mean = torch.softmax(head(Z), 1).mean(0)
         assert torch.equal(prior[torch.argsort(mean, descending=True)], profile)
