@@ -2,6 +2,7 @@
 from kit.competition import make_competition
 from kit.data import load_source
 from tests.cli.test_main_cli import kit
+from tests.interrupts import crash_after_epoch
 
 
 def test_refine_cli_errors_and_success(tmp_path):
@@ -65,16 +66,10 @@ def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, m
             code = e.code
         return code, capsys.readouterr().err
 
-    real = mod.write_csv
-
-    def crash_after_epoch_1(path, df):
-        real(path, df)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_1)
-    code, err = run()
+    with monkeypatch.context() as m:
+        crash_after_epoch(m, mod, 1)
+        code, err = run()
     assert code == 130 and "refine interrupted; rerun with --resume to resume from epoch 2" in err
-    monkeypatch.setattr(mod, "write_csv", real)
     code, err = run("--resume", "--neighbors", "5")
     assert code == 2 and "refine.k=10 (now 5)" in err and len(err.strip().splitlines()) == 1
     code, err = run("--resume")

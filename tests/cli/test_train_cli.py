@@ -15,6 +15,7 @@ from kit.competition import load_competition, make_competition
 from kit.data import load_source
 from kit.errors import ConfigError, DataError
 from kit.features.files import load_features
+from tests.interrupts import crash_after_epoch
 
 runner = CliRunner()
 
@@ -141,6 +142,7 @@ def test_finetune_last_batch_of_one_image_trains(tmp_path, comps, tiny_ae):
     res = invoke("finetune", tiny_ae, comp, "--config", cfg, "-o", tmp_path / "ft")
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2]
+    assert (tmp_path / "ft" / "model.pt").exists()
 
 
 def test_failed_run_leaves_no_empty_folders(tmp_path, comps, tiny_ae, monkeypatch):
@@ -254,14 +256,8 @@ def test_plain_rerun_never_replaces_an_interrupted_or_finished_run(tmp_path, com
                                    "refine": "kit.refine.train"}[command])
     out = tmp_path / "out"
     args = [*_args(command, comps[0], tiny_ae), "-o", out, "--epochs", "2"]
-    real = mod.save_state
-
-    def interrupt_after_epoch_1(*a, **k):
-        real(*a, **k)
-        raise KeyboardInterrupt
-
     with monkeypatch.context() as m:
-        m.setattr(mod, "save_state", interrupt_after_epoch_1)
+        crash_after_epoch(m, mod, 1, through="save_state")
         res = invoke(command, *args)
     assert isinstance(res.exception, Interrupted) and "rerun with --resume" in str(res.exception)
     last = out / "checkpoints" / "last.pt"

@@ -10,6 +10,7 @@ from kit.metrics import cluster_accuracy
 from kit.models import load_model
 from kit.refine import refine
 from kit.train.inference import batched
+from tests.interrupts import crash_after_epoch
 
 FRESH = dict(neighbor_features="dsift", freeze_encoder=False, augment="light", strong_augment="light", head_hidden=0,
              lr=1e-3, encoder_lr=1e-3, lr_schedule="cosine", n_clusters=10, progress=False)
@@ -39,17 +40,10 @@ def test_cosine_schedule_resumes_to_the_same_result(digits, tmp_path, monkeypatc
     images = digits.images[:400]
     kw = dict(model_kwargs={"width": 8}, epochs=3, self_label_epochs=1, batch_size=64, seed=3, **FRESH)
     full = refine("small_cnn", images, tmp_path / "full", **kw)
-    real = mod.write_csv
-
-    def crash_after_epoch_2(path, df):
-        real(path, df)
-        if len(df) == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_2)
-    with pytest.raises(Interrupted, match="resume from epoch 3"):
-        refine("small_cnn", images, tmp_path / "cut", **kw)
-    monkeypatch.setattr(mod, "write_csv", real)
+    with monkeypatch.context() as m:
+        crash_after_epoch(m, mod, 2)
+        with pytest.raises(Interrupted, match="resume from epoch 3"):
+            refine("small_cnn", images, tmp_path / "cut", **kw)
     cut = refine("small_cnn", images, tmp_path / "cut", resume=True, **kw)
     np.testing.assert_array_equal(probs(full), probs(cut))
 

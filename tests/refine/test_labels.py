@@ -11,6 +11,7 @@ from kit.models import load_model
 from kit.refine import refine
 from kit.refine.phases import lr_factor
 from kit.refine.train import resolve_mode
+from tests.interrupts import crash_after_epoch
 
 FAST = dict(augment="none", strong_augment="none", progress=False, device="cpu")  # frozen encoder, cached features
 
@@ -86,15 +87,8 @@ def test_scan_with_labels_resumes_to_the_same_result(digits, ae, labeled, tmp_pa
     kw = dict(labeled_index=index, labeled_labels=classes, epochs=4, self_label_epochs=2, confidence=0.5, seed=5,
               **FAST)
     full = refine(ae, digits.images, tmp_path / "full", **kw)
-    real = mod.write_csv
-
-    def crash_after_epoch_3(path, df):
-        real(path, df)
-        if len(df) == 3:
-            raise KeyboardInterrupt
-
     with monkeypatch.context() as m:
-        m.setattr(mod, "write_csv", crash_after_epoch_3)
+        crash_after_epoch(m, mod, 3)
         with pytest.raises(Interrupted, match="resume from epoch 4"):
             refine(ae, digits.images, tmp_path / "cut", **kw)
     ck = torch.load(tmp_path / "cut" / "checkpoints" / "last.pt", weights_only=True)

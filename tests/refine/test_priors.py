@@ -8,6 +8,7 @@ from kit.features.descriptors import dense_sift
 from kit.metrics import cluster_accuracy
 from kit.refine import refine
 from kit.refine.priors import estimated_profile, prior_warmup
+from tests.interrupts import crash_after_epoch
 
 FRESH = dict(neighbor_features="dsift", freeze_encoder=False, augment="none", strong_augment="none", head_hidden=0,
              lr=1e-3, encoder_lr=1e-3, lr_schedule="cosine", n_clusters=10, progress=False, k=20, n_heads=3,
@@ -89,17 +90,10 @@ def test_resume_with_estimated_prior_replays_the_run(imbalanced, tmp_path, monke
     images, _ = imbalanced
     kw = dict(FRESH, model_kwargs={"width": 8}, epochs=3, batch_size=128, seed=3, entropy_prior="estimated")
     full = refine("small_cnn", images, tmp_path / "full", **kw)
-    real = mod.write_csv
-
-    def crash_after_epoch_2(path, df):
-        real(path, df)
-        if len(df) == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_2)
-    with pytest.raises(Interrupted):
-        refine("small_cnn", images, tmp_path / "cut", **kw)
-    monkeypatch.setattr(mod, "write_csv", real)
+    with monkeypatch.context() as m:
+        crash_after_epoch(m, mod, 2)
+        with pytest.raises(Interrupted):
+            refine("small_cnn", images, tmp_path / "cut", **kw)
     np.testing.assert_array_equal(probs(full), probs(refine("small_cnn", images, tmp_path / "cut", resume=True, **kw)))
 
 

@@ -9,6 +9,7 @@ from kit.metrics import cluster_accuracy
 from kit.models import load_model
 from kit.refine import refine
 from kit.train.inference import batched
+from tests.interrupts import crash_after_epoch
 
 FAST = dict(augment="none", strong_augment="none", progress=False)  # frozen encoder on cached features
 
@@ -47,18 +48,11 @@ def test_interrupted_refine_resumes_to_the_same_result(digits, ae, tmp_path, mon
 
     kw = dict(n_clusters=10, epochs=6, self_label_epochs=3, seed=4, **FAST)
     full = refine(ae, digits.images, tmp_path / "full", **kw)
-    real = mod.write_csv
-
-    def crash_after_epoch_5(path, df):
-        real(path, df)
-        if len(df) == 5:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_5)
-    with pytest.raises(Interrupted, match="resume from epoch 6"):
-        refine(ae, digits.images, tmp_path / "cut", **kw)
+    with monkeypatch.context() as m:
+        crash_after_epoch(m, mod, 5)
+        with pytest.raises(Interrupted, match="resume from epoch 6"):
+            refine(ae, digits.images, tmp_path / "cut", **kw)
     assert not (tmp_path / "cut" / "model.pt").exists()
-    monkeypatch.setattr(mod, "write_csv", real)
     cut = refine(ae, digits.images, tmp_path / "cut", resume=True, **kw)
     assert np.array_equal(probs(full), probs(cut))
     assert pd.read_csv(cut / "metrics.csv")["epoch"].tolist() == list(range(1, 10))

@@ -11,6 +11,7 @@ from kit.train.finetune import finetune
 from kit.train.loop import epochs_total, open_state, save_state
 from kit.train.outputs import check_out, discard, folder_state, no_leftovers
 from kit.train.pretrain import pretrain
+from tests.interrupts import crash_after_epoch
 
 PRE = dict(model="mlp_ae", model_kwargs={"latent_dim": 4, "hidden": [8]}, batch_size=64, progress=False,
            device="cpu")
@@ -27,16 +28,8 @@ def ae(digits, tmp_path_factory):
 
 
 def _interrupted_pretrain(images, out, monkeypatch, epochs=3):
-    import kit.train.pretrain as mod
-
-    real = mod.save_state
-
-    def stop(*a, **k):
-        real(*a, **k)
-        raise KeyboardInterrupt
-
     with monkeypatch.context() as m:
-        m.setattr(mod, "save_state", stop)
+        crash_after_epoch(m, "kit.train.pretrain", through="save_state")  # Ctrl-C after the first checkpoint
         with pytest.raises(Interrupted):
             pretrain(images, out, epochs=epochs, **PRE)
 
@@ -147,11 +140,9 @@ def test_epochs_total_of_an_older_refine_checkpoint(tmp_path):
         open_state(path, True, torch.device("cpu"), "refine", {"lr": 2.0})
 
 
-def test_finetune_with_a_last_batch_of_one_image(ae, digits, tmp_path):
-    """65 labels, none held out, batch 64: the one-image batch would crash the head's BatchNorm; it is skipped."""
-    out = finetune(ae, digits.images[:65], digits.labels[:65], tmp_path / "ft", val_fraction=0.0, batch_size=64,
-                   epochs=1, progress=False, device="cpu")
-    assert (out / "model.pt").exists()
+def test_finetune_refuses_a_batch_of_one_image(ae, digits, tmp_path):
+    """The head's BatchNorm cannot train on one image: batch_size=1 is refused before anything is written. (A last
+    batch of one image is skipped instead: tests/cli/test_train_cli.py, test_finetune_last_batch_of_one_image_trains)"""
     with pytest.raises(ConfigError, match=r"finetune.batch_size must be (an integer )?>= 2"):
         finetune(ae, digits.images[:65], digits.labels[:65], tmp_path / "ft1", batch_size=1, epochs=1,
                  progress=False, device="cpu")

@@ -13,6 +13,7 @@ from kit.models import create_model, load_model
 from kit.paths import FASHION_MNIST_DIR
 from kit.train.objectives import PretrainObjective
 from kit.train.pretrain import pretrain
+from tests.interrupts import crash_after_epoch
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +118,11 @@ def test_resume_after_interruption_gives_identical_weights(tmp_path, small, monk
     data = small.images[:256]
     pretrain(data, tmp_path / "full", **kw)
 
-    real_write = mod.write_csv
-
-    def crash_after_epoch_2(path, df):
-        real_write(path, df)
-        if len(df) == 2:
-            raise KeyboardInterrupt("killed")
-
-    monkeypatch.setattr(mod, "write_csv", crash_after_epoch_2)
-    with pytest.raises(Interrupted, match="rerun to resume from epoch 3"):
-        pretrain(data, tmp_path / "cut", **kw)
+    with monkeypatch.context() as m:
+        crash_after_epoch(m, mod, 2)
+        with pytest.raises(Interrupted, match="rerun to resume from epoch 3"):
+            pretrain(data, tmp_path / "cut", **kw)
     assert not (tmp_path / "cut" / "model.pt").exists()
-    monkeypatch.setattr(mod, "write_csv", real_write)
     pretrain(data, tmp_path / "cut", resume=True, **kw)
     full, cut = load_model(tmp_path / "full").state_dict(), load_model(tmp_path / "cut").state_dict()
     assert all(torch.equal(full[k], cut[k]) for k in full)

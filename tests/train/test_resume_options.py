@@ -13,6 +13,7 @@ from kit.train.finetune import finetune
 from kit.train.loop import (fingerprint, load_checkpoint, open_state, rerun_hint, resumable, save_checkpoint,
                             save_state)
 from kit.train.pretrain import pretrain
+from tests.interrupts import crash_after_epoch
 
 PRE = dict(model="mlp_ae", model_kwargs={"latent_dim": 4}, epochs=2, batch_size=32, progress=False, device="cpu")
 
@@ -94,25 +95,11 @@ def test_rerun_hint_names_the_flag_only_where_a_plain_rerun_starts_over(tmp_path
 FT = dict(epochs=4, batch_size=16, augment="light", progress=False, device="cpu", seed=2)
 
 
-def _crash_after(monkeypatch, epochs: int):
-    """Ctrl-C right after the checkpoint of epoch ``epochs``."""
-    import kit.train.finetune as mod
-
-    real = mod.save_state
-
-    def save_then_crash(path, options, *, epoch, **state):
-        real(path, options, epoch=epoch, **state)
-        if epoch == epochs:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(mod, "save_state", save_then_crash)
-
-
 def test_finetune_resumes_to_the_same_weights(digits, ae, tmp_path, monkeypatch):
     images, labels = digits.images[:120], digits.labels[:120]
     full = finetune(ae, images, labels, tmp_path / "full", freeze_encoder=False, **FT)
     with monkeypatch.context() as m:
-        _crash_after(m, 2)
+        crash_after_epoch(m, "kit.train.finetune", 2, through="save_state")
         with pytest.raises(Interrupted, match="finetune interrupted; rerun to resume from epoch 3$"):
             finetune(ae, images, labels, tmp_path / "cut", freeze_encoder=False, **FT)
     assert not (tmp_path / "cut" / "model.pt").exists()
@@ -144,7 +131,7 @@ def test_finetune_stage_resumes_a_crashed_run(digits, ae, tmp_path, monkeypatch)
 
     comp = load_competition(make_competition(digits, tmp_path / "comp", "label", labels_per_class=5))
     with monkeypatch.context() as m:
-        _crash_after(m, 3)
+        crash_after_epoch(m, "kit.train.finetune", 3, through="save_state")
         with pytest.raises(Interrupted, match="from epoch 4"):
             finetune_stage(comp, ae, {"epochs": 5, "progress": False, "device": "cpu"}, 0, tmp_path / "ft")
     seen = []
