@@ -8,7 +8,6 @@ keys with their defaults and descriptions (`kit config schema`).
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 import json
 import re
@@ -18,7 +17,8 @@ from typing import Any, Callable
 
 import yaml
 
-from kit.errors import ConfigError
+from kit.competition.validate import TYPES
+from kit.errors import ConfigError, did_you_mean
 from kit.registry import _check_type as check_type
 from kit.registry import _parameters
 from kit.train.options import OPTIONS, check_ranges, option, rename_deprecated
@@ -278,7 +278,7 @@ def _check_competition(comp: Any, name: str) -> dict[str, Any]:
         check_keys(make, MAKE_KEYS, "competition.make")
         if not isinstance(make.get("source"), dict) or "kind" not in make["source"]:
             raise ConfigError("competition.make.source must be a mapping with a 'kind' (e.g. {kind: fashion_mnist})")
-        if make.get("type", "label") not in ("label", "binary", "pairs"):
+        if make.get("type", "label") not in TYPES:
             raise ConfigError(f"competition.make.type must be label, binary or pairs, got {make.get('type')!r}")
         check_ranges("competition.make", {"seed": make.get("seed")})
         if "class_ratio" in make:
@@ -415,9 +415,7 @@ def _check_timm(name: str, kwargs: dict, where: str) -> None:
     import timm
 
     if not timm.is_model(name[5:]):
-        hint = difflib.get_close_matches(name[5:], timm.list_models(), n=1)
-        raise ConfigError(f"{where}.model: timm has no model {name[5:]!r}"
-                          + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        raise ConfigError(f"{where}.model: timm has no model {name[5:]!r}" + did_you_mean(name[5:], timm.list_models()))
 
 
 def _check_extract(cfg: dict) -> dict[str, Any]:
@@ -596,9 +594,8 @@ def check_keys(mapping: dict, allowed: set[str] | dict[str, Any], where: str) ->
     """Reject unknown keys with a 'did you mean' hint."""
     for key in mapping:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(f"{where}: unknown key {key!r}{extra} (valid: {', '.join(sorted(allowed))})")
+            raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, sorted(allowed))} "
+                              f"(valid: {', '.join(sorted(allowed))})")
 
 
 def check_signature(options: dict, fn: Callable, where: str, extra: set[str] = frozenset(),

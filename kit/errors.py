@@ -21,3 +21,12 @@ class Interrupted(KitError):
     """Ctrl-C during long work; the message says how to resume. The CLI exits 130."""
 
     exit_code = 130
+
+
+def did_you_mean(value, choices) -> str:
+    """'; did you mean 'x'?' for the closest of ``choices`` (difflib), or '' when none is close: the one hint of every
+    unknown-name error."""
+    import difflib
+
+    hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else ""

@@ -13,13 +13,12 @@ its own (``submit.copy_to=null``: no copy), not the default.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from typing import Any
 
 import yaml
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, did_you_mean
 
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
@@ -125,9 +124,7 @@ def _parent(cfg: dict, key: str, item: str, create: bool) -> tuple[dict | list, 
 
 
 def _missing(item: str, path: str, part: str, node: dict) -> ConfigError:
-    hint = difflib.get_close_matches(part, [str(k) for k in node], n=1)
-    extra = f"; did you mean {hint[0]!r}?" if hint else ""
-    return ConfigError(f"override {item!r}: {path} has no key {part!r} to delete{extra}")
+    return ConfigError(f"override {item!r}: {path} has no key {part!r} to delete{did_you_mean(part, node)}")
 
 
 def _index(part: str, node: list, path: str, item: str) -> int:

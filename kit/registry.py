@@ -8,11 +8,10 @@ becomes a ConfigError that names the key and lists the valid choices.
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 from typing import Any, Callable
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, did_you_mean
 
 SEED_KEYS = ("seed", "random_state")
 
@@ -44,9 +43,8 @@ class Registry:
     def get(self, name: str) -> Callable[..., Any]:
         """The factory registered as ``name``; ConfigError with a did-you-mean hint otherwise."""
         if name not in self._factories:
-            hint = difflib.get_close_matches(str(name), self.names, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(f"unknown {self.where} {name!r}{extra} (valid: {', '.join(self.names)})")
+            raise ConfigError(f"unknown {self.where} {name!r}{did_you_mean(name, self.names)} "
+                              f"(valid: {', '.join(self.names)})")
         return self._factories[name]
 
     def create(self, spec: dict[str, Any], seed: int | None = None) -> Any:
@@ -57,9 +55,8 @@ class Registry:
             raise ConfigError(f"{self.where}: spec {spec!r} has no 'method' (valid: {', '.join(self.names)})")
         name = spec["method"]
         if name not in self._factories:
-            hint = difflib.get_close_matches(str(name), self.names, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(f"{self.where}.method: unknown method {name!r}{extra} (valid: {', '.join(self.names)})")
+            raise ConfigError(f"{self.where}.method: unknown method {name!r}{did_you_mean(name, self.names)} "
+                              f"(valid: {', '.join(self.names)})")
         factory = self._factories[name]
         where = f"{self.where}.{name}"
         params = _parameters(factory)
@@ -76,9 +73,7 @@ class Registry:
         for key, value in kwargs.items():
             if key not in params:
                 valid = sorted(set(params) | ({"seed"} if "random_state" in params else set()))
-                hint = difflib.get_close_matches(str(key), valid, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ConfigError(f"{where}: unknown key {key!r}{extra} (valid: {', '.join(valid)})")
+                raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, valid)} (valid: {', '.join(valid)})")
             _check_type(value, params[key], f"{where}.{key}")
         est = factory(**kwargs)
         check = getattr(est, "_check_params", None)

@@ -21,11 +21,11 @@ from kit.data.imageset import ImageSet
 from kit.data.images import IMAGE_SUFFIXES, image_files, read_images
 from kit.data.npy import to_uint8_nhwc
 from kit.data.values import first_ids, parse_label_cells
+from kit.competition.validate import TYPES
 from kit.errors import ConfigError, DataError
 from kit.competition.folder import check_foreign, check_output, write_competition
 from kit.io import read_json
 
-TYPES = ("label", "binary", "pairs")
 IMPORT_FORMAT = 2  # raised when an import writes different files from the same download (2: submission header, names)
 LABEL_STEMS = ("train", "trainlabels", "trainlabel", "labels", "label", "training", "traininglabels")
 _ARRAY_ROLES = {"x": "images", "images": "images", "imgs": "images", "data": "images", "y": "labels",

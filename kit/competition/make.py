@@ -10,11 +10,11 @@ from sklearn.model_selection import train_test_split
 
 from kit.data.imageset import ImageSet
 from kit.data.sources import check_seed, subsample
+from kit.competition.validate import TYPES
 from kit.errors import ConfigError, DataError
 from kit.competition.folder import check_foreign, check_output, write_competition
 
 CIFAR10_GROUPS = (["bird", "cat", "deer", "dog", "frog", "horse"], ["airplane", "automobile", "ship", "truck"])
-TYPES = ("label", "binary", "pairs")
 
 
 def make_competition(

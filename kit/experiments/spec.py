@@ -17,7 +17,6 @@ Plain YAML validated at load with did-you-mean errors, like run configs:
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import math
 import numbers
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.config import read_config_file
-from kit.errors import ConfigError
+from kit.errors import ConfigError, did_you_mean
 
 TOP_KEYS = {"name", "title", "description", "base", "holdout", "parts"}
 PART_KEYS = {"title", "notes", "sweep", "variants", "figures"}
@@ -114,8 +113,7 @@ class Experiment:
 def _check_keys(d: dict, allowed: set[str], where: str) -> None:
     for key in d:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            raise ConfigError(f"{where}: unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            raise ConfigError(f"{where}: unknown key {key!r}" + did_you_mean(key, sorted(allowed))
                               + f" (allowed: {', '.join(sorted(allowed))})")
 
 
@@ -134,8 +132,7 @@ def parse_figure(fig: Any, where: str, labels: list[str]) -> dict[str, Any]:
         raise ConfigError(f"{where}: a figure is a mapping with 'kind' (one of {', '.join(FIGURE_OPTIONS)}), got {fig!r}")
     kind = fig["kind"]
     if kind not in FIGURE_OPTIONS:
-        hint = difflib.get_close_matches(str(kind), list(FIGURE_OPTIONS), n=1)
-        raise ConfigError(f"{where}: unknown figure kind {kind!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        raise ConfigError(f"{where}: unknown figure kind {kind!r}" + did_you_mean(kind, FIGURE_OPTIONS)
                           + f" (kinds: {', '.join(FIGURE_OPTIONS)})")
     _check_keys(fig, {"kind", "only"} | FIGURE_OPTIONS[kind], f"{where} ({kind})")
     for key, check in FIGURE_CHECKS.get(kind, {}).items():
@@ -150,9 +147,8 @@ def parse_figure(fig: Any, where: str, labels: list[str]) -> dict[str, Any]:
             raise ConfigError(f"{where} ({kind}): 'only' must be a non-empty list of run labels, got {only!r}")
         for label in only:
             if str(label) not in labels:
-                hint = difflib.get_close_matches(str(label), labels, n=1)
                 raise ConfigError(f"{where} ({kind}): 'only' names {label!r}, which is not a run of this part"
-                                  + (f"; did you mean {hint[0]!r}?" if hint else f" (runs: {', '.join(labels)})"))
+                                  + (did_you_mean(label, labels) or f" (runs: {', '.join(labels)})"))
     return dict(fig)
 
 

@@ -23,7 +23,6 @@ augmentation) on those images; ``train_loss`` is the same measure on the competi
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import itertools
 import os
@@ -37,7 +36,7 @@ import numpy as np
 from rich.console import Console
 
 from kit.config import SECTIONS, read_config_file, validate_config
-from kit.errors import ConfigError, KitError
+from kit.errors import ConfigError, KitError, did_you_mean
 from kit.io import atomic_path, read_json, write_csv, write_json, write_text
 from kit.overrides import apply_overrides, parse_value, split_item
 from kit.pipeline.cache import MARKER, hash_obj
@@ -167,8 +166,7 @@ def check_keys(cells: list[Cell], base: dict[str, Any]) -> None:
         if top == "name":
             raise ConfigError(f"--set {key}: the sweep names each run itself (<name>-<key>_<value>...)")
         if top not in SECTIONS:
-            hint = difflib.get_close_matches(top, sorted(SECTIONS), n=1)
-            raise ConfigError(f"--set {key}: unknown key {top!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+            raise ConfigError(f"--set {key}: unknown key {top!r}" + did_you_mean(top, sorted(SECTIONS)))
         if base.get(top) is None and cells[0].extra is None:  # named variants may add or drop a stage
             raise ConfigError(f"--set {key}: the config has no '{top}' section (a sweep varies options, it does not add stages)")
 

@@ -78,10 +78,9 @@ def check_extract_options(model, kind: str = "latent", tta: str = "none", weight
     import timm
 
     if not timm.is_model(model[5:]):
-        import difflib
+        from kit.errors import did_you_mean
 
-        hint = difflib.get_close_matches(model[5:], timm.list_models(), n=1)
-        raise ConfigError(f"extract.model: timm has no model {model[5:]!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        raise ConfigError(f"extract.model: timm has no model {model[5:]!r}" + did_you_mean(model[5:], timm.list_models()))
     if weights is not None:
         from kit.models.weights import packaged_arch, resolve_weights
 
