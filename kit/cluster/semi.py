@@ -125,15 +125,15 @@ class LogRegClusterer(_SemiSupervised):
             raise DataError("cluster.logreg: the labeled images hold one class only; a probe needs two or more")
         self.n_features_ = X.shape[1]
         probe = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
+        Xp = self._prepare(X)
         if self.pseudo_label_share is not None:
-            self.model_, self.pseudo_rows_, self.pseudo_labels_ = self._balanced_self_training(
-                probe, self._prepare(X), y, rows)
+            self.model_, self.pseudo_rows_, self.pseudo_labels_ = self._balanced_self_training(probe, Xp, y, rows)
         elif self.self_training_threshold is None:
-            self.model_ = probe.fit(self._prepare(X[rows]), y[rows])
+            self.model_ = probe.fit(Xp[rows], y[rows])
         else:
             self.model_ = SelfTrainingClassifier(probe, threshold=self.self_training_threshold,
-                                                 max_iter=self.self_training_rounds).fit(self._prepare(X), y)
-        proba = self.model_.predict_proba(self._prepare(X))
+                                                 max_iter=self.self_training_rounds).fit(Xp, y)
+        proba = self.model_.predict_proba(Xp)
         return self._finish(proba, self.model_.classes_)
 
     def _balanced_self_training(self, probe, X: np.ndarray, y: np.ndarray, rows: np.ndarray):

@@ -224,19 +224,15 @@ def _setup(model, images: np.ndarray, o: Options, neighbors, labels, dev: torch.
 
     cached = o.freeze_encoder and o.augment == "none" and o.strong_augment == "none"
     mine = neighbors is None and o.mode == "scan"
-    feats = (batched(encoder.eval().encode, images, dev)  # encoded once for both
-             if cached or (mine and o.neighbor_features == "model") else None)
+    estimate = o.entropy_prior == "estimated" and o.mode == "scan"  # K-Means cluster shares in the neighbours' space
+    feats = (batched(encoder.eval().encode, images, dev)  # encoded once for all
+             if cached or ((mine or estimate) and o.neighbor_features == "model") else None)
+    space = (feats if o.neighbor_features == "model"  # where neighbours are mined and sizes estimated, built once
+             else describe(o.neighbor_features, images) if mine or estimate else None)
     if mine:
-        neighbors = (neighbors_of(feats, o.k, o.neighbor_reduce, o.seed) if o.neighbor_features == "model"
-                     else mine_neighbors(None, images, o.k, reduce_steps=o.neighbor_reduce, seed=o.seed,
-                                         features=o.neighbor_features))
+        neighbors = neighbors_of(space, o.k, o.neighbor_reduce, o.seed)
     use_labels = labels is not None and (o.mode == "semi" or o.labeled_weight > 0)
-    profile = None
-    if o.entropy_prior == "estimated" and o.mode == "scan":  # cluster shares of a K-Means in the neighbours' space
-        space = feats if o.neighbor_features == "model" and feats is not None else (
-            describe(o.neighbor_features, images) if o.neighbor_features != "model"
-            else batched(encoder.eval().encode, images, dev))
-        profile = estimated_profile(space, o.n_clusters, o.seed)
+    profile = estimated_profile(space, o.n_clusters, o.seed) if estimate else None
     t = Training(encoder=encoder, heads=heads, opt=opt, dev=dev, images=images,
                  feats=torch.from_numpy(feats).to(dev) if cached else None, neighbors=neighbors,
                  labeled_index=labels[0] if use_labels else None, labeled_labels=labels[1] if use_labels else None,
