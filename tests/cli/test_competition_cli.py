@@ -112,7 +112,7 @@ def test_import_errors_exit_2_with_one_line(tmp_path):
 
 
 def test_make_and_import_never_replace_the_current_folder(tmp_path, monkeypatch, capsys):
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     d = _download(tmp_path / "dl")
     work = tmp_path / "work"
@@ -121,26 +121,27 @@ def test_make_and_import_never_replace_the_current_folder(tmp_path, monkeypatch,
     monkeypatch.chdir(work)
     for args in (["make", "--source", "digits", "-O", "limit=50"], ["import", d, "--n-classes", "3"]):
         for out in (".", ".."):
-            code, err = kit_main(capsys, "competition", *args, "-o", out, "--overwrite")
+            code, _, err = kit_main(capsys, "competition", *args, "-o", out, "--overwrite")
             assert code == 2 and err.count("\n") == 1 and "kit never deletes or replaces it" in err, err
     assert sorted(p.name for p in work.iterdir()) == ["notes.txt"] and (work / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dl", "work"]
 
 
 def test_make_on_a_full_disk_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    from tests.cli.test_output_errors_cli import disk_full, kit_main
+    from tests.cli.test_output_errors_cli import disk_full
+    from tests.cli_main import kit_main
 
     disk_full(monkeypatch, np, "savez")
-    code, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c")
+    code, _, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c")
     assert code == 2 and err.count("\n") == 1 and "images.npz: no space left on device" in err, err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_make_seed_out_of_range_is_a_usage_error(tmp_path, capsys):
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     for args in (["--seed", "-1"], ["--seed", str(2**32)], ["-O", "seed=-1"], ["-O", f"seed={2**32}"]):
-        code, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", *args,
+        code, _, err = kit_main(capsys, "competition", "make", "--source", "digits", "-O", "limit=50", *args,
                              "-o", tmp_path / "c")
         assert code == 2 and "seed" in err and "Traceback" not in err, (args, err)
     assert list(tmp_path.iterdir()) == []
@@ -153,18 +154,18 @@ def test_make_seed_out_of_range_is_a_usage_error(tmp_path, capsys):
 
 def test_overwrite_names_the_files_kit_did_not_write_that_it_deletes(tmp_path, capsys):
     """make/import --overwrite: the user asked to replace the folder; files they put in it go too, named on stderr."""
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     make = ["competition", "make", "--source", "digits", "-O", "limit=50", "-o", tmp_path / "c"]
     assert kit_main(capsys, *make)[0] == 0
-    code, err = kit_main(capsys, *make, "--overwrite")
+    code, _, err = kit_main(capsys, *make, "--overwrite")
     assert code == 0 and "did not write" not in err, err  # only kit's own files: nothing to say
     (tmp_path / "c" / "notes.txt").write_text("mine")
-    code, err = kit_main(capsys, *make, "--overwrite", "--seed", "2")
+    code, _, err = kit_main(capsys, *make, "--overwrite", "--seed", "2")
     assert code == 0 and "deleted 1 file kit did not write with the old" in err and "notes.txt" in err, err
     assert not (tmp_path / "c" / "notes.txt").exists() and load_competition(tmp_path / "c").name == "c"
     d = _download(tmp_path / "dl")
     (tmp_path / "c" / "mine").mkdir()
-    code, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3", "--overwrite")
+    code, _, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3", "--overwrite")
     assert code == 0 and "deleted 1 file kit did not write" in err and "mine/" in err, err
     assert load_competition(tmp_path / "c").metric == "cluster_accuracy"

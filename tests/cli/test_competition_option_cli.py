@@ -6,7 +6,7 @@ import pytest
 
 from kit.competition import load_competition, make_competition
 from kit.data import load_source
-from tests.cli.test_output_errors_cli import kit_main
+from tests.cli_main import kit_main
 
 COMMANDS = ("pretrain", "finetune", "refine", "extract", "submit")
 
@@ -68,12 +68,12 @@ def test_training_commands_take_c_as_the_positional(tmp_path, comp, capsys, monk
     comp_dir, _, clusters = comp
     calls = _recorder(monkeypatch)
     before, out = _before(command, tmp_path, clusters), tmp_path / "out"
-    code, err = kit_main(capsys, command, *before, comp_dir, "-o", out)
+    code, _, err = kit_main(capsys, command, *before, comp_dir, "-o", out)
     assert code == 0, err
     for form in (["-c", comp_dir], ["--competition", comp_dir]):
-        code, err = kit_main(capsys, command, *before, *form, "-o", out)
+        code, _, err = kit_main(capsys, command, *before, *form, "-o", out)
         assert code == 0, err
-    code, err = kit_main(capsys, command, "-c", comp_dir, *before, "-o", out)  # -c before the other positional
+    code, _, err = kit_main(capsys, command, "-c", comp_dir, *before, "-o", out)  # -c before the other positional
     assert code == 0, err
     assert [c[0] for c in calls] == [command] * 4
     assert all(_same(calls[0], c) for c in calls[1:]), calls
@@ -96,7 +96,7 @@ def test_submit_takes_c_before_or_after_the_clusters(tmp_path, comp, capsys):
     for i, args in enumerate([[clusters, comp_dir], ["-c", comp_dir, clusters], [clusters, "--competition", comp_dir],
                               [clusters, comp_dir, "-c", comp_dir]]):  # both, naming the same folder: fine
         out = tmp_path / f"s{i}.csv"
-        code, err = kit_main(capsys, "submit", *args, "-o", out, "--seed", "1")
+        code, _, err = kit_main(capsys, "submit", *args, "-o", out, "--seed", "1")
         assert code == 0, err
         outs.append(out.read_text())
     assert len(set(outs)) == 1
@@ -107,7 +107,7 @@ def test_two_different_folders_is_a_usage_error(tmp_path, comp, capsys, monkeypa
     comp_dir, _, clusters = comp
     _recorder(monkeypatch)
     other = tmp_path / "other"
-    code, err = kit_main(capsys, command, *_before(command, tmp_path, clusters), comp_dir, "-c", other,
+    code, _, err = kit_main(capsys, command, *_before(command, tmp_path, clusters), comp_dir, "-c", other,
                          "-o", tmp_path / "out")
     assert code == 2, err
     assert err.count("Error:") == 1 and "Traceback" not in err
@@ -120,7 +120,7 @@ def test_two_different_folders_is_a_usage_error(tmp_path, comp, capsys, monkeypa
 def test_no_competition_is_a_usage_error(tmp_path, comp, capsys, monkeypatch, command):
     _, _, clusters = comp
     _recorder(monkeypatch)
-    code, err = kit_main(capsys, command, *_before(command, tmp_path, clusters), "-o", tmp_path / "out")
+    code, _, err = kit_main(capsys, command, *_before(command, tmp_path, clusters), "-o", tmp_path / "out")
     assert code == 2, err
     assert err.count("Error:") == 1 and "Error: give the competition folder: -c/--competition PATH" in err, err
     assert err.startswith(f"Usage: kit {command}") and "Traceback" not in err

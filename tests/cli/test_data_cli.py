@@ -72,20 +72,20 @@ def test_info_on_an_unlabeled_set(tmp_path):
 
 
 def test_ingest_without_a_required_option_is_one_line(tmp_path, capsys):
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
-    code, err = kit_main(capsys, "data", "ingest", "npy", "-o", tmp_path / "d.npz")
+    code, _, err = kit_main(capsys, "data", "ingest", "npy", "-o", tmp_path / "d.npz")
     assert code == 2 and err.strip() == "error: source npy: missing required option(s) ['x'] (e.g. --opt x=...)"
     assert not (tmp_path / "d.npz").exists()
-    code, err = kit_main(capsys, "data", "ingest", "digits", "-O", "limit=20", "-o", tmp_path)
+    code, _, err = kit_main(capsys, "data", "ingest", "digits", "-O", "limit=20", "-o", tmp_path)
     assert code == 2 and "is a folder; expected a file path" in err and err.count("\n") == 1
 
 
 def test_ingest_seed_out_of_range_is_one_line(tmp_path, capsys):
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     for seed in ("-1", str(2**32), "1.5", "x"):
-        code, err = kit_main(capsys, "data", "ingest", "digits", "-O", f"seed={seed}", "-O", "limit=50",
+        code, _, err = kit_main(capsys, "data", "ingest", "digits", "-O", f"seed={seed}", "-O", "limit=50",
                              "-o", tmp_path / "d.npz")
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (seed, err)
         assert "source digits: seed must be an integer in 0 .. 4294967295" in err, err

@@ -9,7 +9,7 @@ import yaml
 from kit.competition import load_competition, make_competition
 from kit.data import load_source
 from kit.models import load_model
-from tests.cli.test_output_errors_cli import kit_main
+from tests.cli_main import kit_main
 
 DEPRECATION = "finetune.hidden is deprecated: use finetune.head_hidden"
 
@@ -38,7 +38,8 @@ def _finetune(capsys, tmp_path, setup, section):
     comp, model = setup
     cfg = tmp_path / "ft.yaml"
     cfg.write_text(yaml.safe_dump({"finetune": {"epochs": 1, "device": "cpu", **section}}))
-    return kit_main(capsys, "finetune", model, "-c", comp, "-o", tmp_path / "ft", "--config", cfg)
+    code, _, err = kit_main(capsys, "finetune", model, "-c", comp, "-o", tmp_path / "ft", "--config", cfg)
+    return code, err
 
 
 def _head_width(folder) -> int:

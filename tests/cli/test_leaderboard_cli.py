@@ -75,7 +75,7 @@ def test_competition_may_be_a_folder(tmp_path, capsys, monkeypatch):
     """-c is a competition folder in cluster/score/blend: here too, resolved to its name (competition.json)."""
     import json
 
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     path = tmp_path / "lb.csv"
     make_board(path)
@@ -92,7 +92,7 @@ def test_competition_may_be_a_folder(tmp_path, capsys, monkeypatch):
     (tmp_path / "plain").mkdir()
     for bad, words in (("plain", "not a competition folder (no competition.json)"),
                        ("./nope", "neither a competition on")):
-        code, err = kit_main(capsys, "leaderboard", "--file", path, "-c", bad)
+        code, _, err = kit_main(capsys, "leaderboard", "--file", path, "-c", bad)
         assert code == 2 and err.count("\n") == 1 and words in err and "Traceback" not in err, err
 
 

@@ -41,7 +41,8 @@ def test_bad_same_fraction_exits_2_and_writes_nothing(tmp_path, pairs):
 
 
 def test_submit_errors_are_one_line_and_write_nothing(tmp_path, pairs, monkeypatch, capsys):
-    from tests.cli.test_output_errors_cli import disk_full, kit_main
+    from tests.cli.test_output_errors_cli import disk_full
+    from tests.cli_main import kit_main
 
     comp_dir, clusters = pairs
     ids = np.load(clusters)["ids"]
@@ -52,9 +53,9 @@ def test_submit_errors_are_one_line_and_write_nothing(tmp_path, pairs, monkeypat
              ((clusters, comp_dir, "-o", tmp_path / "folder.csv"), "--out " + str(tmp_path / "folder.csv") + " is a folder"),
              ((clusters, comp_dir, "-o", tmp_path / "two_d.npz" / "s.csv"), "is a file, so")]
     for args, message in cases:
-        code, err = kit_main(capsys, "submit", *args)
+        code, _, err = kit_main(capsys, "submit", *args)
         assert code == 2 and err.count("\n") == 1 and message in err, err
     disk_full(monkeypatch, pd.DataFrame, "to_csv")
-    code, err = kit_main(capsys, "submit", clusters, comp_dir, "-o", tmp_path / "s.csv")
+    code, _, err = kit_main(capsys, "submit", clusters, comp_dir, "-o", tmp_path / "s.csv")
     assert code == 2 and err.count("\n") == 1 and f"{tmp_path / 's.csv'}: no space left on device" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "two_d.npz"]

@@ -98,7 +98,7 @@ def test_solution_label_past_int64_is_refused(tmp_path, capsys):
     scored as a text label without a word)."""
     from kit.competition import make_competition
     from kit.data import load_source
-    from tests.cli.test_output_errors_cli import kit_main
+    from tests.cli_main import kit_main
 
     path = tmp_path / "solution.csv"
     path.write_text("id,label,Usage\na,1,Public\nb,9223372036854775813,Private\nc,0,Private\n")
@@ -116,5 +116,5 @@ def test_solution_label_past_int64_is_refused(tmp_path, capsys):
     sol.to_csv(comp / "hidden" / "solution.csv", index=False)
     sub = sol[["id", "label"]].assign(label=0)
     sub.to_csv(tmp_path / "sub.csv", index=False)
-    code, err = kit_main(capsys, "score", tmp_path / "sub.csv", "-c", comp, "--no-leaderboard")
+    code, _, err = kit_main(capsys, "score", tmp_path / "sub.csv", "-c", comp, "--no-leaderboard")
     assert code == 2 and err.count("\n") == 1 and "line 5 (9223372036854775813) does not fit in int64" in err, err

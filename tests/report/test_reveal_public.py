@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 import kit.cli.main  # noqa: F401  registers every command
 from kit.cli.app import app
 from kit.report import build_report
-from tests.cli.test_output_errors_cli import kit_main
+from tests.cli_main import kit_main
 from tests.report.conftest import fake_competition, fake_run
 
 
@@ -67,13 +67,13 @@ def test_out_is_a_file_or_under_one(run, tmp_path, capsys):
     (tmp_path / "ofile").write_text("mine")
     for out, words in ((tmp_path / "ofile", "is a file; expected a folder"),
                        (tmp_path / "ofile" / "sub", "is a file, so")):
-        code, err = kit_main(capsys, "report", run, "-o", out)
+        code, _, err = kit_main(capsys, "report", run, "-o", out)
         assert code == 2 and err.count("\n") == 1 and words in err and "Traceback" not in err, err
     assert (tmp_path / "ofile").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["ofile"]
 
 
 def test_seed_out_of_range_is_a_usage_error(run, tmp_path, capsys):
     for bad in ("-1", str(2**32)):
-        code, err = kit_main(capsys, "report", run, "-o", tmp_path / "r", "--seed", bad)
+        code, _, err = kit_main(capsys, "report", run, "-o", tmp_path / "r", "--seed", bad)
         assert code == 2 and "--seed" in err and "Traceback" not in err, err
     assert not (tmp_path / "r").exists()
