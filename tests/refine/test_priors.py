@@ -73,15 +73,19 @@ def test_priors_reach_the_loss_after_the_warmup(imbalanced, tmp_path, monkeypatc
 
 
 def test_estimated_prior_lets_clusters_follow_imbalanced_classes(imbalanced, tmp_path):
+    """The prior moves the clusters' sizes towards the classes' sizes. Accuracy is the bench's question: on 729
+    images one seed's accuracy flips between CPUs (CI: 0.595 vs 0.613), so it is not asserted here."""
     images, labels = imbalanced
     kw = dict(FRESH, epochs=25, seed=0)
+    truth = np.sort(np.bincount(labels, minlength=10))[::-1] / len(labels)
     res = {}
     for prior in ("uniform", "estimated"):
         p = probs(refine("small_cnn", images, tmp_path / prior, entropy_prior=prior, **kw)).argmax(1)
-        res[prior] = (cluster_accuracy(labels, p), np.bincount(p, minlength=10).max() / len(p))
-    # true largest share 0.247; equal sizes would give 0.1
-    assert res["estimated"][1] > res["uniform"][1] + 0.05, res
-    assert res["estimated"][0] > res["uniform"][0], res
+        shares = np.sort(np.bincount(p, minlength=10))[::-1] / len(p)
+        res[prior] = (shares[0], np.abs(shares - truth).sum(), cluster_accuracy(labels, p))
+    # true largest share 0.247; equal sizes would give 0.1 and an L1 gap of 0.52 to the true profile
+    assert res["estimated"][0] > res["uniform"][0] + 0.05, res
+    assert res["estimated"][1] < res["uniform"][1] - 0.1, res
 
 
 def test_resume_with_estimated_prior_replays_the_run(imbalanced, tmp_path, monkeypatch):
