@@ -279,7 +279,8 @@ def _check_competition(comp: Any, name: str) -> dict[str, Any]:
         if not isinstance(make.get("source"), dict) or "kind" not in make["source"]:
             raise ConfigError("competition.make.source must be a mapping with a 'kind' (e.g. {kind: fashion_mnist})")
         if make.get("type", "label") not in TYPES:
-            raise ConfigError(f"competition.make.type must be label, binary or pairs, got {make.get('type')!r}")
+            raise ConfigError(f"competition.make.type must be one of {', '.join(TYPES)}, got {make.get('type')!r}"
+                              + did_you_mean(make.get("type"), TYPES))
         check_ranges("competition.make", {"seed": make.get("seed")})
         if "class_ratio" in make:
             from kit.competition.make import check_class_ratio
