@@ -19,6 +19,15 @@ class Reducer(TransformerMixin, BaseEstimator):
     def _validate_X(self, X) -> np.ndarray:
         return check_matrix(X, f"reduce.{self.name}: input")
 
+    def _fit_rows(self, X) -> np.ndarray:
+        """The checked input's rows this reducer fits on (at most ``max_fit``, seeded), recorded in ``fit_index_``
+        so that transform can reuse their embedding."""
+        from kit.reduce.subsample import subsample_index
+
+        X = self._validate_X(X)
+        self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
+        return X[self.fit_index_]
+
     def output_dim(self, n: int | None, d: int) -> int:
         """Width of this step's output for an input of ``n`` rows (None: not known yet) and ``d`` features; a
         ConfigError when the step's sizes cannot fit that input. ``kit.reduce.check_shapes`` walks a chain with it

@@ -5,7 +5,7 @@ from sklearn.decomposition import KernelPCA
 
 from kit.reduce.base import Reducer, smallest
 from kit.registry import choice, require
-from kit.reduce.subsample import chunked, subsample_index
+from kit.reduce.subsample import chunked
 
 
 class KernelPCAReducer(Reducer):
@@ -40,9 +40,7 @@ class KernelPCAReducer(Reducer):
 
     def fit(self, X, y=None):
         self._check_params()
-        X = self._validate_X(X)
-        self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
-        Xf = X[self.fit_index_]
+        Xf = self._fit_rows(X)
         self._check_components(Xf, self.n_components, limit=len(Xf))
         var = Xf.var()
         self.gamma_ = float(self.gamma) if self.gamma is not None else 1.0 / (Xf.shape[1] * var if var > 0 else 1.0)

@@ -5,7 +5,7 @@ from sklearn.manifold import LocallyLinearEmbedding
 
 from kit.reduce.base import Reducer
 from kit.registry import choice, require
-from kit.reduce.subsample import chunked, subsample_index
+from kit.reduce.subsample import chunked
 
 
 class LLEReducer(Reducer):
@@ -40,9 +40,7 @@ class LLEReducer(Reducer):
 
     def fit(self, X, y=None):
         self._check_params()
-        X = self._validate_X(X)
-        self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
-        Xf = X[self.fit_index_]
+        Xf = self._fit_rows(X)
         self._check_components(Xf, self.n_components, limit=Xf.shape[1])  # LLE cannot add dimensions
         require(len(Xf) > self.n_neighbors, "reduce.lle.n_neighbors", f"must be < the number of points ({len(Xf)})")
         self.lle_ = LocallyLinearEmbedding(n_neighbors=self.n_neighbors, n_components=self.n_components,

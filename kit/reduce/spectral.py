@@ -6,7 +6,7 @@ from sklearn.neighbors import KNeighborsRegressor
 
 from kit.reduce.base import Reducer
 from kit.registry import require
-from kit.reduce.subsample import chunked, subsample_index
+from kit.reduce.subsample import chunked
 
 
 class SpectralReducer(Reducer):
@@ -43,9 +43,7 @@ class SpectralReducer(Reducer):
 
     def fit(self, X, y=None):
         self._check_params()
-        X = self._validate_X(X)
-        self.fit_index_ = subsample_index(len(X), self.max_fit, self.random_state)
-        Xf = X[self.fit_index_]
+        Xf = self._fit_rows(X)
         # the embedding drops the constant first eigenvector, so it needs n_components + 1 < N of them
         self._check_components(Xf, self.n_components, limit=len(Xf) - 2)
         emb = SpectralEmbedding(self.n_components, affinity="nearest_neighbors", n_neighbors=self.n_neighbors,
