@@ -7,6 +7,7 @@ images as competitions/cifar10_fewlabels) and prints ACC rows for bench/attempts
     python scripts/attempts/cifar_lite0.py logits      # K-Means on pooled features vs ImageNet logits/probabilities
     python scripts/attempts/cifar_lite0.py fewlabels   # probes: flip-augmented labels, standardising, balanced rounds
     python scripts/attempts/cifar_lite0.py unlabeled   # balanced self-training seeded by SCAN's clusters (no labels)
+    python scripts/attempts/cifar_lite0.py scan        # SCAN-head variants, two seeds each; averages over six seeds
 """
 import glob
 import sys
@@ -144,5 +145,29 @@ def unlabeled():
               f"{cluster_accuracy(y, smooth_probabilities(P, I, 0.6).argmax(1)):.3f} |", flush=True)
 
 
+def scan():
+    from scipy.optimize import linear_sum_assignment
+
+    from kit.cluster.scan import SCANClusterer
+
+    ids, F = load_features(one("runs/cifar10_lite0_scan/extract-*/features.npz"))
+    y, Fc = truth(ids), F - F.mean(0)
+    print(f"| kNN purity at 20: raw {purity(F, y, 20):.3f}, centred {purity(Fc, y, 20):.3f} |")
+    for name, X, kw in [("default", F, {}), ("centred", Fc, {}), ("entropy weight 5", F, {"entropy_weight": 5.0}),
+                        ("k 50", F, {"k": 50}), ("10 self-label epochs", F, {"self_label_epochs": 10}),
+                        ("120 epochs", F, {"epochs": 120})]:
+        accs = [cluster_accuracy(y, SCANClusterer(10, random_state=s, **kw).fit(X).labels_) for s in (0, 1)]
+        print(f"| {name} | {accs[0]:.3f} / {accs[1]:.3f} |", flush=True)
+    P = [SCANClusterer(10, random_state=s).fit(F).probabilities_ for s in range(6)]
+    print("| seeds 0-5 |", " / ".join(f"{cluster_accuracy(y, p.argmax(1)):.3f}" for p in P), "|")
+    ref, mean = P[0].argmax(1), np.zeros_like(P[0])
+    for p in P:  # each seed's clusters matched to seed 0's, probabilities averaged
+        C = np.zeros((10, 10))
+        np.add.at(C, (p.argmax(1), ref), 1)
+        r, c = linear_sum_assignment(-C)
+        mean[:, c] += p[:, r]
+    print(f"| mean of the six, matched to seed 0 | {cluster_accuracy(y, mean.argmax(1)):.3f} |")
+
+
 if __name__ == "__main__":
-    {"size": size, "logits": logits, "fewlabels": fewlabels, "unlabeled": unlabeled}[sys.argv[1]]()
+    {"size": size, "logits": logits, "fewlabels": fewlabels, "unlabeled": unlabeled, "scan": scan}[sys.argv[1]]()
