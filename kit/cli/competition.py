@@ -152,3 +152,7 @@ def _show(path: Path) -> None:
     ]:
         table.add_row(field, value)
     console.print(table)
+    if comp.unlabeled_note():
+        from rich.markup import escape
+
+        console.print(f"[yellow]{escape(comp.unlabeled_note())}[/]", soft_wrap=True)

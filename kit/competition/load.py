@@ -44,6 +44,26 @@ class Competition:
     def solution_path(self) -> Path:
         return self.dir / "hidden" / "solution.csv"
 
+    @property
+    def unlabeled_classes(self) -> list[int]:
+        """Classes no labeled image shows, when there are labeled images: integer labels are read as class ids
+        0 .. max, so labels {1, 7, 8} make 9 classes, 6 of them never seen (worth a line to the user)."""
+        if self.labeled is None or not len(self.labeled) or self.type == "pairs":
+            return []
+        return [int(c) for c in np.setdiff1d(np.arange(self.n_classes), self.labeled.labels)]
+
+    def unlabeled_note(self) -> str:
+        """One line naming the classes without a labeled image and why there are that many ('' when none)."""
+        missing = self.unlabeled_classes
+        if not missing:
+            return ""
+        shown = ", ".join(str(self.label_names[c]) if self.label_names else str(c) for c in missing[:10])
+        more = " ..." if len(missing) > 10 else ""
+        how = (f"integer labels are read as class ids 0 .. {self.n_classes - 1}; if the competition has only the "
+               "labeled classes, number them from 0 or name them" if not self.class_names else
+               "the class count came from --n-classes")
+        return f"{len(missing)} of the {self.n_classes} classes have no labeled image ({shown}{more}): {how}"
+
 
 def load_competition(comp_dir: str | Path) -> Competition:
     """Everything a participant may use; hidden/ is never opened (only its path is known)."""

@@ -24,6 +24,14 @@ def build_competition(comp_cfg: dict[str, Any], seed: int, console=None) -> Path
             if console:
                 console.print(f"importing competition download [bold]{comp_dir}[/] -> {out}")
             import_competition(comp_dir, out, overwrite=True, **options)
+            if console:
+                from rich.markup import escape
+
+                from kit.competition import load_competition
+
+                note = load_competition(out).unlabeled_note()
+                if note:
+                    console.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)
         return out
     make = dict(comp_cfg.get("make") or {})
     spec = {**make, "seed": make.get("seed", seed)} if make else None

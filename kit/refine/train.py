@@ -25,6 +25,7 @@ a fresh network's features are random.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -147,6 +148,8 @@ def refine(
     out_dir = Path(out_dir)
     labels = _check_labels(images, labeled_index, labeled_labels)
     o = _check(model, images, {f.name: given[f.name] for f in fields(Options)}, labels, neighbors is not None)
+    if progress:
+        _warn_few_steps(o, len(images))
     dev = pick_device(device)
     last = last_checkpoint(out_dir)
     shaping = {**asdict(o), "model": str(model), "data": fingerprint(images, *(labels or (None, None)), neighbors)}
@@ -156,6 +159,21 @@ def refine(
                                 **({} if o.freeze_encoder else {"encoder": t.encoder}))
     best = _train(t, o, shaping, last, start, int(ck["best"]) if ck else 0, rows, progress)
     return _finish(t, o, best, labels, ids, meta, fresh, out_dir)
+
+
+MIN_SCAN_STEPS = 200  # below this many optimizer steps a SCAN phase is mostly untrained: worth a warning
+
+
+def _warn_few_steps(o: Options, n: int) -> None:
+    """One line on stderr when the SCAN epochs make few optimizer steps (a small competition with the epochs of a
+    large one): the heads then often put every image in one cluster."""
+    steps = o.epochs * math.ceil(n / o.batch_size)
+    if o.mode == "scan" and steps < MIN_SCAN_STEPS:
+        import sys
+
+        print(f"refine: only {steps} optimizer steps ({n} images, batch {o.batch_size}, {o.epochs} epochs); SCAN "
+              f"needs about {MIN_SCAN_STEPS}: raise refine.epochs to {math.ceil(MIN_SCAN_STEPS * o.batch_size / n)} "
+              "or lower refine.batch_size", file=sys.stderr)
 
 
 def _check_labels(images: np.ndarray, labeled_index, labeled_labels) -> tuple[np.ndarray, np.ndarray] | None:

@@ -96,6 +96,26 @@ def test_import_through_the_entry_point(tmp_path):
     assert len(load_competition(tmp_path / "c2").images) == 3
 
 
+@pytest.mark.parametrize("labels, n_classes, missing", [((1, 7, 8, 7), None, [0, 2, 3, 4, 5, 6]),
+                                                       ((0, 1, 2, 1), None, []), (("cat", "dog", "cat", "dog"), 3, [2])])
+def test_import_names_the_classes_no_label_shows(tmp_path, labels, n_classes, missing):
+    """Integer labels are class ids 0 .. max: {1, 7, 8} make 9 classes, and the 6 never shown are named in one line."""
+    d = _download(tmp_path / "dl")
+    (d / "train" / "z.png").write_bytes((d / "train" / "x.png").read_bytes())
+    (d / "train" / "w.png").write_bytes((d / "train" / "y.png").read_bytes())
+    pd.DataFrame({"id": ["x.png", "y.png", "z.png", "w.png"], "label": labels}).to_csv(d / "train.csv", index=False)
+    res = kit_cli("competition", "import", d, "-o", tmp_path / "c", *(["--n-classes", n_classes] if n_classes else []))
+    assert res.returncode == 0, res.stderr
+    comp = load_competition(tmp_path / "c")
+    assert comp.unlabeled_classes == missing
+    line = [ln for ln in res.stderr.splitlines() if "have no labeled image" in ln]
+    if missing:
+        assert len(line) == 1 and line[0].startswith(f"{len(missing)} of the {comp.n_classes} classes"), res.stderr
+        assert ("(0, 2, 3, 4, 5, 6)" in line[0]) == (labels[0] == 1)
+    else:
+        assert not line
+
+
 def test_import_errors_exit_2_with_one_line(tmp_path):
     d = _download(tmp_path / "dl")
     for args, message in [((), "--n-classes is required"),

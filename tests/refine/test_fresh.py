@@ -92,3 +92,14 @@ def test_unknown_model_name_says_did_you_mean(digits, tmp_path):
     with pytest.raises(ConfigError, match="model_kwargs only applies to a fresh model"):
         refine(tmp_path / "folder", digits.images, tmp_path / "bad", model_kwargs={"width": 8}, **FRESH)
     assert not (tmp_path / "bad").exists()
+
+
+def test_few_optimizer_steps_are_one_warning_line(digits, tmp_path, capsys):
+    """300 images, batch 256, 2 epochs: 2 x 2 = 4 steps, and the line says which epochs would make 200."""
+    kw = dict(FRESH, augment="none", strong_augment="none", model_kwargs={"width": 8}, self_label_epochs=0)
+    refine("small_cnn", digits.images[:300], tmp_path / "few", epochs=2, **{**kw, "progress": True})
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "optimizer steps" in ln]
+    assert lines == ["refine: only 4 optimizer steps (300 images, batch 256, 2 epochs); SCAN needs about 200: raise "
+                     "refine.epochs to 171 or lower refine.batch_size"]
+    refine("small_cnn", digits.images[:300], tmp_path / "enough", epochs=2, batch_size=3, **{**kw, "progress": True})
+    assert "optimizer steps" not in capsys.readouterr().err  # 2 x 100 steps
