@@ -28,6 +28,7 @@ from kit.registry import choice, require
 PRIORS = ("uniform", "estimated")
 PRIOR_FLOOR = 0.1  # an estimated cluster share is at least this over n_clusters
 PRIOR_WARMUP = 1 / 3  # share of the SCAN epochs trained with the uniform target before estimating
+MIN_SCAN_STEPS = 200  # below this many optimizer steps SCAN's heads are mostly untrained: refine and cluster warn
 
 
 class SCANClusterer(Clusterer):
@@ -90,6 +91,7 @@ class SCANClusterer(Clusterer):
         warmup = int(np.ceil(self.epochs * PRIOR_WARMUP))
         profile = self.prior_profile_ = (size_profile(Z.numpy(), self.n_clusters, self.random_state)
                                          if self.entropy_prior == "estimated" else None)
+        self.n_scan_steps_ = 0  # optimizer steps of the SCAN epochs (few of them: mostly untrained heads)
         for epoch in range(self.epochs + self.self_label_epochs):
             order = torch.randperm(n, generator=gen)
             scan = epoch < self.epochs
@@ -119,6 +121,7 @@ class SCANClusterer(Clusterer):
                 opt.step()
                 if scan:
                     sums += [float(v.detach()) for v in losses]
+                    self.n_scan_steps_ += 1
             if scan and epoch == self.epochs - 1:
                 self.head_ = int(np.argmin(sums))  # SCAN keeps the head with the lowest loss
         heads.eval()

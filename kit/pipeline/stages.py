@@ -266,6 +266,13 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
                   + (f", {int((y >= 0).sum())} labeled" if y is not None else ""))
     t0 = time.perf_counter()
     est = fit_clusterer(X, spec, seed=seed, y=y)
+    steps = getattr(est, "n_scan_steps_", None)
+    if steps is not None:
+        from kit.cluster.scan import MIN_SCAN_STEPS
+
+        if steps < MIN_SCAN_STEPS:
+            _say(console, f"cluster: the scan heads got only {steps} optimizer steps ({len(X)} rows, {est.epochs} "
+                          f"epochs); SCAN needs about {MIN_SCAN_STEPS}: raise cluster.epochs or lower cluster.batch_size")
     clusters = np.asarray(est.labels_, dtype=np.int64)
     probabilities = getattr(est, "probabilities_", None)  # kept for pairs: P(same class) = <p_a, p_b>
     if spec["method"] == "argmax":  # class logits: softmax

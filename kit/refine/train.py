@@ -39,6 +39,7 @@ from kit.errors import ConfigError, DataError
 from kit.io import write_csv, write_npz
 from kit.models import write_model_folder
 from kit.models.classifier import Classifier
+from kit.cluster.scan import MIN_SCAN_STEPS
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.model import is_fresh, place, start_model
 from kit.refine.neighbors import NEIGHBOR_FEATURES, describe, mine_neighbors, neighbors_of
@@ -159,9 +160,6 @@ def refine(
                                 **({} if o.freeze_encoder else {"encoder": t.encoder}))
     best = _train(t, o, shaping, last, start, int(ck["best"]) if ck else 0, rows, progress)
     return _finish(t, o, best, labels, ids, meta, fresh, out_dir)
-
-
-MIN_SCAN_STEPS = 200  # below this many optimizer steps a SCAN phase is mostly untrained: worth a warning
 
 
 def _warn_few_steps(o: Options, n: int) -> None:

@@ -253,3 +253,16 @@ def test_mistakes_fail_in_one_line_before_any_work(tmp_path, digits, no_stage, a
     assert match in str(r.exception) and "\n" not in str(r.exception)
     assert "<unicode string>" not in str(r.exception)
     assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.mark.parametrize("epochs, rows, warned", [(2, 400, True), (2, 257, True), (100, 400, False)])
+def test_scan_with_few_optimizer_steps_says_so(tmp_path, digits, epochs, rows, warned):
+    """400 rows in batches of 256 make 2 steps an epoch; 257 rows make 1 (a batch of one row is never taken)."""
+    feats, ids, _ = digits
+    ids_, X = load_features(feats)
+    small = save_features(tmp_path / "f.npz", ids_[:rows], X[:rows])
+    r = invoke(["cluster", small, "-m", "scan", "-O", f"epochs={epochs}", "-o", tmp_path / "c.npz"])
+    assert r.exit_code == 0, r.output
+    steps = epochs * (1 if rows == 257 else 2)
+    line = f"the scan heads got only {steps} optimizer steps ({rows} rows, {epochs} epochs)"
+    assert (line in " ".join(r.output.split())) == warned, r.output

@@ -54,7 +54,7 @@ def test_default_recipe_on_a_grey_download(tmp_path, capsys, labeled_per_class):
                               "submit.copy_to=null", "--no-leaderboard",
                               "--runs-dir", tmp_path / "runs")
     assert code == 0, err
-    assert "optimizer steps" not in err  # 36 epochs x 6 batches: enough SCAN steps (kit.refine.train.MIN_SCAN_STEPS)
+    assert "optimizer steps" not in err  # 36 epochs x 6 batches: enough SCAN steps (kit.cluster.scan.MIN_SCAN_STEPS)
     sub = pd.read_csv(out.strip().splitlines()[-1])
     assert list(sub.columns) == ["ImageId", "Label"] and sorted(sub["ImageId"]) == sorted(truth)
     y = np.array([truth[i] for i in sub["ImageId"]])
