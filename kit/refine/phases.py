@@ -27,6 +27,11 @@ from kit.train.pretrain import batch_to
 LABELED_BATCH = 64  # labeled images per step (drawn with replacement: there may be fewer than a batch)
 
 
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Optimizer steps in one pass over ``n`` images: no batch of one image is taken (BatchNorm)."""
+    return len(range(0, n - (1 if n % batch_size == 1 else 0), batch_size))
+
+
 def lr_factor(schedule: str, step: int, total_steps: int) -> float:
     """Multiplier of every base learning rate at a global step (0 .. total_steps - 1): 1 (constant), or a cosine
     from 1 towards 1%, reached at step total_steps, one past the last step taken (steadier last epochs). A function
@@ -68,7 +73,7 @@ class Training:
         self.base_lrs = [g["lr"] for g in self.opt.param_groups]
         n = len(self.images)
         self.stop = n - (1 if n % self.batch_size == 1 else 0)  # no batch of one image (BatchNorm)
-        self.steps_per_epoch = len(range(0, self.stop, self.batch_size))
+        self.steps_per_epoch = steps_per_epoch(n, self.batch_size)
 
     def batches(self, order: np.ndarray, epoch: int) -> Iterator[np.ndarray]:
         """The epoch's batches of image indices, each after setting its step's learning rate."""

@@ -43,7 +43,7 @@ from kit.cluster.scan import MIN_SCAN_STEPS
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.model import is_fresh, place, start_model
 from kit.refine.neighbors import NEIGHBOR_FEATURES, describe, mine_neighbors, neighbors_of
-from kit.refine.phases import PHASES, Training
+from kit.refine.phases import PHASES, Training, steps_per_epoch
 from kit.refine.priors import PRIORS, estimated_profile, prior_warmup, rank_priors
 from kit.train.augment import check_preset
 from kit.train.inference import batched
@@ -78,6 +78,7 @@ class Options:
     k: int
     neighbor_reduce: list | None
     epochs: int
+    min_steps: int
     self_label_epochs: int
     n_heads: int
     head_hidden: int
@@ -120,6 +121,7 @@ def refine(
     k: int = 20,
     neighbor_reduce: list | None = None,
     epochs: int = 100,
+    min_steps: int = 0,
     self_label_epochs: int = 20,
     n_heads: int = 5,
     head_hidden: int = 256,
@@ -144,13 +146,13 @@ def refine(
 
     ``model``: a model folder, or a registered model name (built fresh with ``model_kwargs``; trained here).
     ``lr_schedule`` cosine: every learning rate decays to 1% of its value over all epochs (steadier last epochs).
+    ``min_steps``: SCAN epochs are raised (one line says so) until they make at least this many optimizer steps, so
+    a recipe sized in epochs for 20,000 images still trains on 500.
     """
     given = dict(locals())
     out_dir = Path(out_dir)
     labels = _check_labels(images, labeled_index, labeled_labels)
     o = _check(model, images, {f.name: given[f.name] for f in fields(Options)}, labels, neighbors is not None)
-    if progress:
-        _warn_few_steps(o, len(images))
     dev = pick_device(device)
     last = last_checkpoint(out_dir)
     shaping = {**asdict(o), "model": str(model), "data": fingerprint(images, *(labels or (None, None)), neighbors)}
@@ -158,20 +160,27 @@ def refine(
     t, meta, fresh = _setup(model, images, o, neighbors, labels, dev)
     start, rows = restore_state(ck, last, "refine", heads=t.heads, optimizer=t.opt,
                                 **({} if o.freeze_encoder else {"encoder": t.encoder}))
+    if progress and start == 0:
+        _say_steps(o, len(images), epochs)
     best = _train(t, o, shaping, last, start, int(ck["best"]) if ck else 0, rows, progress)
     return _finish(t, o, best, labels, ids, meta, fresh, out_dir)
 
 
-def _warn_few_steps(o: Options, n: int) -> None:
-    """One line on stderr when the SCAN epochs make few optimizer steps (a small competition with the epochs of a
-    large one): the heads then often put every image in one cluster."""
-    steps = o.epochs * math.ceil(n / o.batch_size)
-    if o.mode == "scan" and steps < MIN_SCAN_STEPS:
-        import sys
+def _say_steps(o: Options, n: int, asked: int) -> None:
+    """One line on stderr when min_steps raised the SCAN epochs, or when they make few optimizer steps (a small
+    competition with the epochs of a large one): the heads then often put every image in one cluster."""
+    import sys
 
+    steps = o.epochs * steps_per_epoch(n, o.batch_size)
+    if o.mode != "scan":
+        return
+    if o.epochs > asked:
+        print(f"refine: {asked} epochs make {asked * steps_per_epoch(n, o.batch_size)} optimizer steps on {n} images; "
+              f"training {o.epochs} epochs ({steps} steps, refine.min_steps {o.min_steps})", file=sys.stderr)
+    elif steps < MIN_SCAN_STEPS:
         print(f"refine: only {steps} optimizer steps ({n} images, batch {o.batch_size}, {o.epochs} epochs); SCAN "
-              f"needs about {MIN_SCAN_STEPS}: raise refine.epochs to {math.ceil(MIN_SCAN_STEPS * o.batch_size / n)} "
-              "or lower refine.batch_size", file=sys.stderr)
+              f"needs about {MIN_SCAN_STEPS}: set refine.min_steps: {MIN_SCAN_STEPS}, raise refine.epochs or lower "
+              "refine.batch_size", file=sys.stderr)
 
 
 def _check_labels(images: np.ndarray, labeled_index, labeled_labels) -> tuple[np.ndarray, np.ndarray] | None:
@@ -189,8 +198,8 @@ def _check_labels(images: np.ndarray, labeled_index, labeled_labels) -> tuple[np
 
 def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool) -> Options:
     """Every option checked before any work (one ConfigError naming the key); mode and n_clusters resolved."""
-    ranged = ("k", "epochs", "self_label_epochs", "n_heads", "head_hidden", "entropy_weight", "confidence",
-              "fixmatch_threshold", "labeled_weight", "batch_size", "lr", "encoder_lr", "weight_decay", "n_clusters",
+    ranged = ("k", "epochs", "min_steps", "self_label_epochs", "n_heads", "head_hidden", "entropy_weight",
+              "confidence", "fixmatch_threshold", "labeled_weight", "batch_size", "lr", "encoder_lr", "weight_decay", "n_clusters",
               "seed", "model_kwargs")
     check_ranges("refine", {key: options[key] for key in ranged})
     check_preset(options["augment"])
@@ -217,7 +226,10 @@ def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool
         raise ConfigError(f"refine.n_clusters must be >= 2 (default: the competition's class count), got {n_clusters}")
     mode = resolve_mode(options["mode"], labels is not None, is_fresh(model) and not has_neighbors,
                         options["neighbor_features"])
-    return Options(**{**options, "mode": mode, "n_clusters": n_clusters})
+    epochs = options["epochs"]
+    if mode == "scan" and options["min_steps"]:
+        epochs = max(epochs, math.ceil(options["min_steps"] / steps_per_epoch(len(images), options["batch_size"])))
+    return Options(**{**options, "mode": mode, "n_clusters": n_clusters, "epochs": epochs})
 
 
 def _setup(model, images: np.ndarray, o: Options, neighbors, labels, dev: torch.device

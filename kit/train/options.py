@@ -123,6 +123,7 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
     "k": Option("nearest neighbours per image", low=1),
     "neighbor_reduce": Option("reduce steps applied before mining neighbours, e.g. [{method: umap}]"),
     "self_label_epochs": Option("epochs of self-labelling after SCAN", low=0),
+    "min_steps": Option("SCAN epochs are raised until they make at least this many optimizer steps (0: off)", low=0),
     "n_heads": Option("SCAN heads trained at once (the best is kept)", low=1),
     "head_hidden": Option("hidden units of each cluster head (0: linear)", low=0),
     "entropy_weight": Option("SCAN weight of the entropy term that keeps clusters balanced", low=0),

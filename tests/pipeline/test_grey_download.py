@@ -50,11 +50,15 @@ def test_default_recipe_on_a_grey_download(tmp_path, capsys, labeled_per_class):
     d, truth = download(tmp_path, labeled_per_class)
     extra = [] if labeled_per_class else ["competition.import.n_classes=3"]
     code, out, err = kit_main(capsys, "run", ROOT / "configs" / "fashion_mnist.yaml", f"competition.dir={d}", *extra,
-                              "refine.batch_size=32", "refine.epochs=36",
-                              "submit.copy_to=null", "--no-leaderboard",
+                              "refine.batch_size=32", "submit.copy_to=null", "--no-leaderboard",
                               "--runs-dir", tmp_path / "runs")
     assert code == 0, err
-    assert "optimizer steps" not in err  # 36 epochs x 6 batches: enough SCAN steps (kit.cluster.scan.MIN_SCAN_STEPS)
+    # the recipe's 12 epochs of ceil(n / 32) batches are under its min_steps (200): refine raises the epochs
+    n = len(truth) + len(CLASSES) * labeled_per_class
+    per = -(-n // 32)
+    want = -(-200 // per)
+    assert f"refine: 12 epochs make {12 * per} optimizer steps on {n} images; training {want} epochs " \
+           f"({want * per} steps, refine.min_steps 200)" in " ".join(err.split()), err
     sub = pd.read_csv(out.strip().splitlines()[-1])
     assert list(sub.columns) == ["ImageId", "Label"] and sorted(sub["ImageId"]) == sorted(truth)
     y = np.array([truth[i] for i in sub["ImageId"]])

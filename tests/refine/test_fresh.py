@@ -1,4 +1,6 @@
 """refine from scratch: a registered network trained on dense-SIFT neighbours (SCAN without the pretext task)."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,7 +101,23 @@ def test_few_optimizer_steps_are_one_warning_line(digits, tmp_path, capsys):
     kw = dict(FRESH, augment="none", strong_augment="none", model_kwargs={"width": 8}, self_label_epochs=0)
     refine("small_cnn", digits.images[:300], tmp_path / "few", epochs=2, **{**kw, "progress": True})
     lines = [ln for ln in capsys.readouterr().err.splitlines() if "optimizer steps" in ln]
-    assert lines == ["refine: only 4 optimizer steps (300 images, batch 256, 2 epochs); SCAN needs about 200: raise "
-                     "refine.epochs to 171 or lower refine.batch_size"]
+    assert lines == ["refine: only 4 optimizer steps (300 images, batch 256, 2 epochs); SCAN needs about 200: set "
+                     "refine.min_steps: 200, raise refine.epochs or lower refine.batch_size"]
     refine("small_cnn", digits.images[:300], tmp_path / "enough", epochs=2, batch_size=3, **{**kw, "progress": True})
     assert "optimizer steps" not in capsys.readouterr().err  # 2 x 100 steps
+
+
+def test_min_steps_raises_the_scan_epochs(digits, tmp_path, capsys):
+    """300 images in batches of 64 are 5 steps an epoch: min_steps 23 makes 5 epochs of SCAN (the self-label epochs
+    follow), recorded in metrics.csv and model.json; a large enough epoch count is left alone."""
+    kw = dict(FRESH, augment="none", strong_augment="none", model_kwargs={"width": 8}, batch_size=64)
+    out = refine("small_cnn", digits.images[:300], tmp_path / "r", epochs=2, min_steps=23, self_label_epochs=1,
+                 **{**kw, "progress": True})
+    assert "refine: 2 epochs make 10 optimizer steps on 300 images; training 5 epochs (25 steps, refine.min_steps 23)" \
+        in capsys.readouterr().err
+    assert pd.read_csv(out / "metrics.csv")["phase"].tolist() == ["scan"] * 5 + ["self-label"]
+    assert json.loads((out / "model.json").read_text())["refine"]["epochs"] == 5
+    out = refine("small_cnn", digits.images[:300], tmp_path / "s", epochs=6, min_steps=23, self_label_epochs=0, **kw)
+    assert len(pd.read_csv(out / "metrics.csv")) == 6
+    with pytest.raises(ConfigError, match="refine.min_steps must be"):
+        refine("small_cnn", digits.images[:300], tmp_path / "x", epochs=2, min_steps=-1, **kw)
