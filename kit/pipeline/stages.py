@@ -272,7 +272,8 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
 
         if steps < MIN_SCAN_STEPS:
             _say(console, f"cluster: the scan heads got only {steps} optimizer steps ({len(X)} rows, {est.epochs} "
-                          f"epochs); SCAN needs about {MIN_SCAN_STEPS}: raise cluster.epochs or lower cluster.batch_size")
+                          f"epochs); SCAN needs about {MIN_SCAN_STEPS}: raise cluster.epochs or lower "
+                          "cluster.batch_size")
     clusters = np.asarray(est.labels_, dtype=np.int64)
     probabilities = getattr(est, "probabilities_", None)  # kept for pairs: P(same class) = <p_a, p_b>
     if spec["method"] == "argmax":  # class logits: softmax

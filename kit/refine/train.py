@@ -35,11 +35,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from kit.cluster.scan import MIN_SCAN_STEPS
 from kit.errors import ConfigError, DataError
 from kit.io import write_csv, write_npz
 from kit.models import write_model_folder
 from kit.models.classifier import Classifier
-from kit.cluster.scan import MIN_SCAN_STEPS
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.model import is_fresh, place, start_model
 from kit.refine.neighbors import NEIGHBOR_FEATURES, describe, mine_neighbors, neighbors_of
@@ -171,9 +171,9 @@ def _say_steps(o: Options, n: int, asked: int) -> None:
     competition with the epochs of a large one): the heads then often put every image in one cluster."""
     import sys
 
-    steps = o.epochs * steps_per_epoch(n, o.batch_size)
     if o.mode != "scan":
         return
+    steps = o.epochs * steps_per_epoch(n, o.batch_size)
     if o.epochs > asked:
         print(f"refine: {asked} epochs make {asked * steps_per_epoch(n, o.batch_size)} optimizer steps on {n} images; "
               f"training {o.epochs} epochs ({steps} steps, refine.min_steps {o.min_steps})", file=sys.stderr)
@@ -199,8 +199,8 @@ def _check_labels(images: np.ndarray, labeled_index, labeled_labels) -> tuple[np
 def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool) -> Options:
     """Every option checked before any work (one ConfigError naming the key); mode and n_clusters resolved."""
     ranged = ("k", "epochs", "min_steps", "self_label_epochs", "n_heads", "head_hidden", "entropy_weight",
-              "confidence", "fixmatch_threshold", "labeled_weight", "batch_size", "lr", "encoder_lr", "weight_decay", "n_clusters",
-              "seed", "model_kwargs")
+              "confidence", "fixmatch_threshold", "labeled_weight", "batch_size", "lr", "encoder_lr", "weight_decay",
+              "n_clusters", "seed", "model_kwargs")
     check_ranges("refine", {key: options[key] for key in ranged})
     check_preset(options["augment"])
     check_preset(options["strong_augment"])
