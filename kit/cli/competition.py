@@ -152,7 +152,8 @@ def _show(path: Path) -> None:
     ]:
         table.add_row(field, value)
     console.print(table)
-    if comp.unlabeled_note():
+    note = comp.unlabeled_note()
+    if note:
         from rich.markup import escape
 
-        console.print(f"[yellow]{escape(comp.unlabeled_note())}[/]", soft_wrap=True)
+        console.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)

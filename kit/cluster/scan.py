@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from kit.cluster.base import Clusterer
 from kit.errors import DataError
 from kit.registry import choice, require
+from kit.train.loop import batch_starts
 
 PRIORS = ("uniform", "estimated")
 PRIOR_FLOOR = 0.1  # an estimated cluster share is at least this over n_clusters
@@ -91,14 +92,13 @@ class SCANClusterer(Clusterer):
         warmup = int(np.ceil(self.epochs * PRIOR_WARMUP))
         profile = self.prior_profile_ = (size_profile(Z.numpy(), self.n_clusters, self.random_state)
                                          if self.entropy_prior == "estimated" else None)
-        self.n_scan_steps_ = 0  # optimizer steps of the SCAN epochs (few of them: mostly untrained heads)
         for epoch in range(self.epochs + self.self_label_epochs):
             order = torch.randperm(n, generator=gen)
             scan = epoch < self.epochs
             if scan and self.entropy_prior == "estimated" and epoch >= warmup:
                 priors = ranked_priors(heads, Z, profile)
             sums[:] = 0
-            for i in range(0, n - (1 if n % bs == 1 else 0), bs):  # never a batch of one (BatchNorm)
+            for i in batch_starts(n, bs):  # never a batch of one (BatchNorm)
                 a = order[i:i + bs]
                 if scan:
                     pick = torch.randint(0, self.k, (len(a),), generator=gen)
@@ -121,10 +121,10 @@ class SCANClusterer(Clusterer):
                 opt.step()
                 if scan:
                     sums += [float(v.detach()) for v in losses]
-                    self.n_scan_steps_ += 1
             if scan and epoch == self.epochs - 1:
                 self.head_ = int(np.argmin(sums))  # SCAN keeps the head with the lowest loss
         heads.eval()
+        self.n_scan_steps_ = self.epochs * len(batch_starts(n, bs))  # few of them: mostly untrained heads
         self.priors_ = None if priors[0] is None else np.stack([p.numpy() for p in priors])
         self.head_module_ = heads.heads[self.head_]
         self.labels_are_classes_ = labeled is not None

@@ -21,15 +21,10 @@ import torch.nn.functional as F
 from kit.refine.heads import ClusterHeads
 from kit.refine.losses import fixmatch_loss, scan_loss, self_label_loss
 from kit.train.augment import tensor_augment
-from kit.train.loop import autocast
+from kit.train.loop import autocast, batch_starts
 from kit.train.pretrain import batch_to
 
 LABELED_BATCH = 64  # labeled images per step (drawn with replacement: there may be fewer than a batch)
-
-
-def steps_per_epoch(n: int, batch_size: int) -> int:
-    """Optimizer steps in one pass over ``n`` images: no batch of one image is taken (BatchNorm)."""
-    return len(range(0, n - (1 if n % batch_size == 1 else 0), batch_size))
 
 
 def lr_factor(schedule: str, step: int, total_steps: int) -> float:
@@ -71,13 +66,12 @@ class Training:
 
     def __post_init__(self) -> None:
         self.base_lrs = [g["lr"] for g in self.opt.param_groups]
-        n = len(self.images)
-        self.stop = n - (1 if n % self.batch_size == 1 else 0)  # no batch of one image (BatchNorm)
-        self.steps_per_epoch = steps_per_epoch(n, self.batch_size)
+        self.starts = batch_starts(len(self.images), self.batch_size)  # no batch of one image (BatchNorm)
+        self.steps_per_epoch = len(self.starts)
 
     def batches(self, order: np.ndarray, epoch: int) -> Iterator[np.ndarray]:
         """The epoch's batches of image indices, each after setting its step's learning rate."""
-        for step, i in enumerate(range(0, self.stop, self.batch_size)):
+        for step, i in enumerate(self.starts):
             factor = lr_factor(self.lr_schedule, epoch * self.steps_per_epoch + step,
                                self.epochs_total * self.steps_per_epoch)
             for group, base in zip(self.opt.param_groups, self.base_lrs):

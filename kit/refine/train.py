@@ -43,12 +43,12 @@ from kit.models.classifier import Classifier
 from kit.refine.heads import ClusterHeads, permute_classes
 from kit.refine.model import is_fresh, place, start_model
 from kit.refine.neighbors import NEIGHBOR_FEATURES, describe, mine_neighbors, neighbors_of
-from kit.refine.phases import PHASES, Training, steps_per_epoch
+from kit.refine.phases import PHASES, Training
 from kit.refine.priors import PRIORS, estimated_profile, prior_warmup, rank_priors
 from kit.train.augment import check_preset
 from kit.train.inference import batched
-from kit.train.loop import (fingerprint, last_checkpoint, open_state, pick_device, progress_bar, restore_state,
-                           resumable, save_state, seed_epoch)
+from kit.train.loop import (batch_starts, fingerprint, last_checkpoint, open_state, pick_device, progress_bar,
+                           restore_state, resumable, save_state, seed_epoch)
 from kit.train.options import check_ranges
 
 __all__ = ["refine", "mine_neighbors", "resolve_mode", "MODES", "SCHEDULES", "NEIGHBOR_FEATURES"]
@@ -173,9 +173,10 @@ def _say_steps(o: Options, n: int, asked: int) -> None:
 
     if o.mode != "scan":
         return
-    steps = o.epochs * steps_per_epoch(n, o.batch_size)
+    per_epoch = len(batch_starts(n, o.batch_size))
+    steps = o.epochs * per_epoch
     if o.epochs > asked:
-        print(f"refine: {asked} epochs make {asked * steps_per_epoch(n, o.batch_size)} optimizer steps on {n} images; "
+        print(f"refine: {asked} epochs make {asked * per_epoch} optimizer steps on {n} images; "
               f"training {o.epochs} epochs ({steps} steps, refine.min_steps {o.min_steps})", file=sys.stderr)
     elif steps < MIN_SCAN_STEPS:
         print(f"refine: only {steps} optimizer steps ({n} images, batch {o.batch_size}, {o.epochs} epochs); SCAN "
@@ -228,7 +229,8 @@ def _check(model, images: np.ndarray, options: dict, labels, has_neighbors: bool
                         options["neighbor_features"])
     epochs = options["epochs"]
     if mode == "scan" and options["min_steps"]:
-        epochs = max(epochs, math.ceil(options["min_steps"] / steps_per_epoch(len(images), options["batch_size"])))
+        per_epoch = len(batch_starts(len(images), options["batch_size"]))
+        epochs = max(epochs, math.ceil(options["min_steps"] / per_epoch))
     return Options(**{**options, "mode": mode, "n_clusters": n_clusters, "epochs": epochs})
 
 

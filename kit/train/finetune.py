@@ -25,8 +25,8 @@ from kit.models.classifier import Classifier
 from kit.train.augment import check_preset, tensor_augment
 from kit.train.inference import batched
 from kit.train.options import check_ranges
-from kit.train.loop import (autocast, fingerprint, last_checkpoint, open_state, pick_device, progress_bar,
-                           restore_state, resumable, save_state, seed_epoch, to_tensor)
+from kit.train.loop import (autocast, batch_starts, fingerprint, last_checkpoint, open_state, pick_device,
+                           progress_bar, restore_state, resumable, save_state, seed_epoch, to_tensor)
 
 
 def finetune(
@@ -121,10 +121,7 @@ def _epoch(model, opt, images, labels, train_idx, val_idx, epoch, seed, freeze_e
         model.encoder.eval()  # BatchNorm running stats must not move either
     order = train_idx[torch.randperm(len(train_idx), generator=gen).numpy()]
     total, recon_total, seen = 0.0, 0.0, 0
-    # no batch of one image: the head's BatchNorm cannot train on it (the epoch's last image waits for the next one,
-    # as in pretrain and refine; the order is reshuffled every epoch)
-    stop = len(order) - (1 if len(order) % batch_size == 1 else 0)
-    for i in range(0, stop, batch_size):
+    for i in batch_starts(len(order), batch_size):  # no batch of one image (the head's BatchNorm)
         b = order[i:i + batch_size]
         x = tensor_augment(to_tensor(images[b], dev), augment, gen)
         with autocast(dev):

@@ -27,8 +27,9 @@ from kit.train import distributed, objectives
 from kit.train.inference import batched
 from kit.train.options import check_ranges
 from kit.train.augment import albumentations_pipeline, apply_albumentations, check_preset, tensor_augment
-from kit.train.loop import (autocast, fingerprint, keep_checkpoint, last_checkpoint, open_state, pick_device,
-                           progress_bar, restore_state, resumable, save_checkpoint, save_state, seed_epoch, to_tensor)
+from kit.train.loop import (autocast, batch_starts, fingerprint, keep_checkpoint, last_checkpoint, open_state,
+                           pick_device, progress_bar, restore_state, resumable, save_checkpoint, save_state, seed_epoch,
+                           to_tensor)
 
 OBJECTIVES = ("reconstruction", "denoising", "simclr")
 
@@ -159,7 +160,7 @@ def pretrain(
                 # per step gave, kept where the loss is (on CUDA no host sync per step), read once below
                 sums = torch.zeros(2, dtype=torch.float64, device=dev if dev.type == "cuda" else "cpu")
                 seen = 0
-                for i in range(0, len(order) - (1 if len(order) % step == 1 else 0), step):
+                for i in batch_starts(len(order), step):
                     idx = order[i:i + step]
                     batch = images[idx]
                     with autocast(dev):
