@@ -54,16 +54,19 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10", "configs/bench/cifar10_lite0_kmeans_noflip.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_scan.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_scan_smooth.yaml"),
+    ("CIFAR-10", "configs/bench/cifar10_lite2_scan_smooth.yaml"),
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_scratch.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_lite0_kmeans.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_lite0_scan.yaml"),
+    ("CIFAR-10 binary", "configs/bench/cifar10_binary_lite2_scan.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_cpu.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_kmeans.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_logreg.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_selftrain.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_selftrain_smooth.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_balanced.yaml"),
+    ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite2_balanced.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_spreading.yaml"),
     ("CIFAR-10 few labels", "configs/bench/cifar10_fewlabels_lite0_scan.yaml"),
     ("Fashion-MNIST 10k, 100 labels", "configs/bench/fm10k_fewlabels_spreading.yaml"),
@@ -76,6 +79,7 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10 pairs", "configs/cifar10_pairs.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_scratch.yaml"),
     ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_lite0_scan.yaml"),
+    ("CIFAR-10 pairs", "configs/bench/cifar10_pairs_lite2_scan.yaml"),
     ("sklearn digits pairs", "configs/bench/digits_pairs_bayes.yaml"),
     ("sklearn digits pairs", "configs/bench/digits_pairs_half.yaml"),
     ("Fashion-MNIST pairs", "configs/bench/fm_pairs_bayes.yaml"),
@@ -90,8 +94,8 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
 ]
 BLENDS = [  # (dataset, configs whose submissions `kit blend` combines), each beside its best single input
     ("Fashion-MNIST", ["configs/fashion_mnist.yaml", "configs/bench/fm_lite0_scan.yaml", "configs/bench/fm_ae_refine.yaml"]),
-    ("CIFAR-10", ["configs/bench/cifar10_lite0_scan.yaml", "configs/bench/cifar10_lite0_kmeans.yaml",
-                  "configs/bench/cifar10_lite0_kmeans_noflip.yaml"]),
+    ("CIFAR-10", ["configs/bench/cifar10_lite2_scan_smooth.yaml", "configs/bench/cifar10_lite0_scan.yaml",
+                  "configs/bench/cifar10_lite0_kmeans.yaml"]),
 ]
 STAGES = ("pretrain", "finetune", "neighbors", "refine", "extract", "reduce", "cluster", "validate")
 

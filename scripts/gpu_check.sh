@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The GPU check in one command: writes bench/gpu.md (SimCLR throughput, CIFAR-10 SCAN recipe, EfficientNet-Lite0
-# + SCAN recipe), about 9 minutes on one H100/H200. Arguments go to scripts/gpu_check.py, e.g.
+# The GPU check in one command: writes bench/gpu.md (SimCLR throughput, CIFAR-10 SCAN recipe, the pretrained
+# backbone of configs/natural.yaml + SCAN heads), about 9 minutes on one H100/H200. Arguments go to scripts/gpu_check.py, e.g.
 #   scripts/gpu_check.sh                                  # on the GPU machine
 #   scripts/gpu_check.sh --tiny --out /tmp/gpu.md         # CPU smoke run, under a minute
 set -euo pipefail

@@ -8,6 +8,7 @@ images as competitions/cifar10_fewlabels) and prints ACC rows for bench/attempts
     python scripts/attempts/cifar_lite0.py fewlabels   # probes: flip-augmented labels, standardising, balanced rounds
     python scripts/attempts/cifar_lite0.py unlabeled   # balanced self-training seeded by SCAN's clusters (no labels)
     python scripts/attempts/cifar_lite0.py scan        # SCAN-head variants, two seeds each; averages over six seeds
+    python scripts/attempts/cifar_lite0.py backbones   # Lite0 vs Lite2 features: purity, the bench's cluster stage x 6 seeds
 """
 import glob
 import sys
@@ -169,5 +170,29 @@ def scan():
     print(f"| mean of the six, matched to seed 0 | {cluster_accuracy(y, mean.argmax(1)):.3f} |")
 
 
+def backbones():
+    """The bench's cluster stage (SCAN heads k 20, 60 epochs, a 5-neighbour vote) on each backbone's features, six
+    seeds: is a backbone's gain larger than the seed spread?"""
+    import tempfile
+    from pathlib import Path
+
+    from kit.competition import load_competition
+    from kit.pipeline.stages import cluster_stage
+
+    comp = load_competition("competitions/cifar10")
+    spec = {"method": "scan", "n_clusters": 10, "k": 20, "epochs": 60}
+    for run in ("cifar10_lite0_scan", "cifar10_lite2_scan_smooth"):
+        path = Path(one(f"runs/{run}/extract-*/features.npz"))
+        ids, F = load_features(path)
+        y, accs = truth(ids), []
+        for seed in range(6):
+            with tempfile.TemporaryDirectory() as tmp:
+                with np.load(cluster_stage(comp, path, spec, seed, Path(tmp), smooth_k=5, smooth_alpha=0.6)) as z:
+                    accs.append(cluster_accuracy(y, z["clusters"]))
+        print(f"| {run} | {F.shape[1]} | {purity(F, y, 20):.3f} | " + " / ".join(f"{a:.3f}" for a in accs)
+              + f" | {np.mean(accs):.3f} |", flush=True)
+
+
 if __name__ == "__main__":
-    {"size": size, "logits": logits, "fewlabels": fewlabels, "unlabeled": unlabeled, "scan": scan}[sys.argv[1]]()
+    {"size": size, "logits": logits, "fewlabels": fewlabels, "unlabeled": unlabeled, "scan": scan,
+     "backbones": backbones}[sys.argv[1]]()

