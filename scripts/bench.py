@@ -55,6 +55,7 @@ ENTRIES = [  # (dataset, config); configs/bench/fm_*.yaml are the attempts at th
     ("CIFAR-10", "configs/bench/cifar10_lite0_scan.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite0_scan_smooth.yaml"),
     ("CIFAR-10", "configs/bench/cifar10_lite2_scan_smooth.yaml"),
+    ("CIFAR-10", "configs/natural.yaml"),
     ("CIFAR-10 binary", "configs/cifar10_binary.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_scratch.yaml"),
     ("CIFAR-10 binary", "configs/bench/cifar10_binary_lite0_kmeans.yaml"),
@@ -143,6 +144,7 @@ def pipeline_name(cfg: dict) -> str:
     c = cfg["cluster"]
     parts.append(c["method"] + (" + self-training" if c.get("self_training_threshold") else "")
                  + (" + class-balanced self-training" if c.get("pseudo_label_share") else "")
+                 + (f" ({c['n_heads']} heads)" if c.get("n_heads") else "")
                  + (f" + kNN-{c['smooth_k']} smoothing" if c.get("smooth_k") else "")
                  + (f" ({c['entropy_prior']} size prior)" if c.get("entropy_prior", "uniform") != "uniform" else ""))
     if cfg.get("submit", {}).get("same_fraction") is not None:  # pairs: which rule turned probabilities into "same"
