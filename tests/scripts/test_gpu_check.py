@@ -34,3 +34,26 @@ def test_tiny_gpu_check_writes_the_three_sections(tmp_path):
         row = [ln for ln in section.splitlines() if ln.startswith("|") and not ln.startswith("|---")][-1]
         values.append(float(row.strip("|").split("|")[-1].replace(",", "")))
     assert values[0] > 0 and all(0 <= acc <= 1 for acc in values[1:])
+
+
+def _gpu_check_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "scripts" / "gpu_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pretrained_recipe_runs_natural_yaml_cluster_section(tmp_path):
+    """The GPU run measures the recipe users run: natural.yaml's extract and cluster settings, not a copy of them."""
+    import yaml
+
+    natural = yaml.safe_load((ROOT / "configs" / "natural.yaml").read_text())
+    config = _gpu_check_module().pretrained_config(tmp_path / "comp", tiny=False)
+    assert config["cluster"] == {**natural["cluster"], "n_clusters": 10}
+    assert {k: v for k, v in config["extract"].items() if k != "batch_size"} == \
+        {k: v for k, v in natural["extract"].items() if k != "batch_size"}
+    tiny = _gpu_check_module().pretrained_config(tmp_path / "comp", tiny=True)
+    assert tiny["cluster"]["epochs"] < natural["cluster"]["epochs"]
+    assert tiny["cluster"]["smooth_k"] == natural["cluster"]["smooth_k"]
