@@ -41,7 +41,9 @@ SECTIONS = {
     "reduce": "list of reduction steps, e.g. [{method: pca, n_components: 50}, {method: tsne}]",
     "cluster": "clusterer spec, e.g. {method: kmeans, n_clusters: 10}, plus mapping (majority|hungarian)",
     "submit": "{leaderboard: true, copy_to: submissions/<name>-{id}.csv}",
+    "validate": "{holdout: 0.2}: labeled images kept out of training and scored as the validation (default 0)",
 }
+VALIDATE_DEFAULTS = {"holdout": 0.0}
 COMPETITION_KEYS = {
     "dir": "the competition folder, or a Kaggle download imported beside it as <dir>.kit",
     "make": "how to build the folder when it is missing (the options of `kit competition make`)",
@@ -254,6 +256,7 @@ def validate_config(cfg: Any) -> dict[str, Any]:
     cfg["reduce"] = steps
     _check_cluster(cfg.get("cluster"))
     cfg["submit"] = _check_submit(cfg.get("submit"), cfg["name"])
+    cfg["validate"] = _check_validate(cfg.get("validate"), facts)
     check_sizes(cfg, facts)
     return cfg
 
@@ -471,6 +474,22 @@ def smoothing(cluster: dict[str, Any]) -> dict[str, Any]:
             "smooth_alpha": float(cluster.get("smooth_alpha", SMOOTH_ALPHA))}
 
 
+def _check_validate(validate: Any, facts: CompetitionFacts) -> dict[str, Any]:
+    if validate is None:
+        return dict(VALIDATE_DEFAULTS)
+    if not isinstance(validate, dict):
+        raise ConfigError("'validate' must be a mapping, e.g. {holdout: 0.2}")
+    check_keys(validate, VALIDATE_DEFAULTS, "validate")
+    validate = {**VALIDATE_DEFAULTS, **validate}
+    holdout = validate["holdout"]
+    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)):
+        raise ConfigError(f"validate.holdout must be a number, got {holdout!r}")
+    check_ranges("validate", validate)
+    if holdout and facts.has_labels is False:
+        raise ConfigError(f"validate.holdout keeps labeled images out of training, but {facts.labels_note}")
+    return validate
+
+
 def _check_submit(submit: Any, name: str) -> dict[str, Any]:
     submit = submit or {}
     if not isinstance(submit, dict):
@@ -673,6 +692,8 @@ def schema(section: str | None = None) -> list[SchemaRow]:
         "cluster": lambda: _registry_schema("cluster"),
         "submit": lambda: [SchemaRow(f"submit.{k}", _show(SUBMIT_DEFAULTS[k]).format(name="<name>"), doc)
                            for k, doc in SUBMIT_KEYS.items()],
+        "validate": lambda: [SchemaRow("validate.holdout", _show(VALIDATE_DEFAULTS["holdout"]),
+                                       _describe(OPTIONS[("validate", "holdout")].doc, OPTIONS[("validate", "holdout")]))],
     }
     return [row for name in SECTIONS if section in (None, name) for row in builders[name]()]
 

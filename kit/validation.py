@@ -3,7 +3,9 @@
 - ``kfold``: the cluster method trained on the labels (logreg, label_spreading, scan with labels): it is refit
   ``FOLDS`` times, each time without one fold of the labeled images, and scored on the fold it did not see.
 - ``labels``: the labels only named the clusters (an unsupervised method): accuracy on all labeled images.
-- ``train_labels``: refine or finetune trained on the labels: accuracy on them, optimistic (they were seen).
+- ``holdout``: ``validate.holdout`` kept a seeded share of the labeled images out of every stage: accuracy on them.
+- ``train_labels``: refine or finetune trained on the labels: accuracy on them, optimistic (they were seen); set
+  ``validate.holdout`` for a score on labels no stage saw.
 - ``knn_agreement``: no labels: how often an image and each of its ``K_REFERENCE`` nearest neighbours share a
   cluster, in a reference space that is the same for every run of a competition (dense SIFT -> PCA), so runs with
   different features can be ranked; chance-corrected for the run's cluster sizes (Cohen's kappa: 0 for a partition
@@ -74,11 +76,23 @@ def knn_agreement(neighbours: np.ndarray, clusters: np.ndarray) -> float:
     return (observed - expected) / (1.0 - expected)
 
 
+def competition_knn_agreement(comp, ids: np.ndarray, clusters: np.ndarray, seed: int) -> float:
+    """knn_agreement of ``clusters`` (one per image id of ``comp``) in the competition's reference space."""
+    from kit.features.neighbors import knn
+
+    order = {i: n for n, i in enumerate(comp.images.ids.astype(str))}
+    images = comp.images.images[[order[i] for i in np.asarray(ids).astype(str)]]
+    k = min(K_REFERENCE, len(images) - 1)
+    return (knn_agreement(knn(reference_features(images, seed), k, metric="cosine", seed=seed)[0], clusters)
+            if k >= 1 else 0.0)
+
+
 def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, seed: int, trained_on_labels: bool,
                    out_dir: Path, *, smooth_k: int = 0, smooth_alpha: float = 0.8,
-                   neighbors: Path | None = None) -> Path:
+                   neighbors: Path | None = None, held_out: np.ndarray | None = None) -> Path:
     """validation.json: {"score", "kind", "n"} for the run whose clusters are ``clusters_path`` (``smooth_k``...:
-    the run's cluster smoothing, which k-fold refits repeat)."""
+    the run's cluster smoothing, which k-fold refits repeat). ``held_out``: ids of labeled images no stage saw
+    (validate.holdout): the score is the accuracy on them, whatever the methods."""
     from kit.cluster import CLUSTERERS
     from kit.cluster.auto_k import is_auto
     from kit.features.files import load_features
@@ -90,7 +104,14 @@ def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, 
         if is_auto(spec.get("n_clusters")) and "auto_k" in z.files:  # refit with the K the run chose
             spec = {**spec, "n_clusters": int(z["auto_k"])}
     has_labels = comp.labeled is not None and len(comp.labeled) > 0
-    if has_labels and labels is not None:
+    if held_out is not None and labels is not None:
+        row = {i: n for n, i in enumerate(ids)}
+        truth = dict(zip(comp.labeled.ids.astype(str), np.asarray(comp.labeled.labels)))
+        held = [str(i) for i in held_out]
+        predicted = np.array([labels[row[i]] for i in held])
+        result = {"score": float((predicted == np.array([truth[i] for i in held])).mean()), "kind": "holdout",
+                  "n": len(held)}
+    elif has_labels and labels is not None:
         index = labeled_positions(ids, comp, embedding_path)
         truth = np.asarray(comp.labeled.labels, dtype=np.int64)
         method = spec.get("method")
@@ -109,14 +130,8 @@ def validate_stage(comp, clusters_path: Path, embedding_path: Path, spec: dict, 
             kind = "train_labels" if trained_on_labels else "labels"
             result = {"score": float((labels[index] == truth).mean()), "kind": kind, "n": len(index)}
     else:
-        from kit.features.neighbors import knn
-
-        order = {i: n for n, i in enumerate(comp.images.ids.astype(str))}
-        images = comp.images.images[[order[i] for i in ids]]
-        k = min(K_REFERENCE, len(ids) - 1)
-        score = (knn_agreement(knn(reference_features(images, seed), k, metric="cosine", seed=seed)[0], clusters)
-                 if k >= 1 else 0.0)
-        result = {"score": score, "kind": "knn_agreement", "n": len(ids)}
+        result = {"score": competition_knn_agreement(comp, ids, clusters, seed), "kind": "knn_agreement",
+                  "n": len(ids)}
     result["score"] = round(float(result["score"]), 6)
     path = Path(out_dir) / "validation.json"
     write_json(path, result)

@@ -149,6 +149,8 @@ def pipeline_name(cfg: dict) -> str:
                  + (f" ({c['n_heads']} heads)" if c.get("n_heads") else "")
                  + (f" + kNN-{c['smooth_k']} smoothing" if c.get("smooth_k") else "")
                  + (f" ({c['entropy_prior']} size prior)" if c.get("entropy_prior", "uniform") != "uniform" else ""))
+    if (cfg.get("validate") or {}).get("holdout"):
+        parts.append(f"validated on {cfg['validate']['holdout']:.0%} of the labels, held out of training")
     if cfg.get("submit", {}).get("same_fraction") is not None:  # pairs: which rule turned probabilities into "same"
         parts.append(f"top {cfg['submit']['same_fraction']:g} of <p_a, p_b> same")
     elif cfg["competition"].get("make", {}).get("type") == "pairs":

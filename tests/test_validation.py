@@ -109,3 +109,44 @@ def test_a_run_records_the_kind_that_fits_and_an_imported_competition_ranks_by_i
     assert len(imported) == 2 and imported["validation_kind"].tolist() == ["knn_agreement"] * 2
     assert imported["public"].isna().all() and imported["file"].tolist() == [str(good["submission"]),
                                                                               str(bad["submission"])]
+
+
+def test_holdout_keeps_labels_out_of_every_stage_and_scores_them(tmp_path, monkeypatch):
+    """validate.holdout: a seeded, stratified share of the labels is hidden from the clusterer (oracle: the same
+    probe fit with those labels set to -1 gives the run's predictions), and the validation is the accuracy there.
+    Without it, a run trained on all labels scores them as seen (kfold refits for a probe; train_labels for refine)."""
+    import pandas as pd
+
+    from kit.cluster import fit_clusterer
+    from kit.competition import load_competition
+    from kit.features.files import load_features
+    from kit.pipeline import run_pipeline
+
+    monkeypatch.chdir(tmp_path)
+    cfg = _cfg(tmp_path / "comp", {"method": "logreg"})
+    cfg["validate"] = {"holdout": 0.2}
+    result = run_pipeline(cfg, runs_dir=tmp_path / "runs", leaderboard=False)
+    comp = load_competition(tmp_path / "comp")
+    val = result["validation"]
+    assert val["kind"] == "holdout" and val["n"] == 10  # 0.2 of 50 labels
+    ids, X = load_features(next((tmp_path / "runs" / cfg["name"]).glob("reduce-*")) / "embedding.npz")
+    with np.load(next((tmp_path / "runs" / cfg["name"]).glob("cluster-*")) / "clusters.npz") as z:
+        predicted = dict(zip(z["ids"].astype(str), z["labels"]))
+    truth = dict(zip(comp.labeled.ids.astype(str), comp.labeled.labels))
+    row = {i: n for n, i in enumerate(ids.astype(str))}
+    y = np.full(len(ids), -1)
+    for i, c in truth.items():
+        y[row[i]] = c
+    # which 10 were held out: those whose hiding reproduces the run's probe exactly (stratified: 1 per class)
+    from sklearn.model_selection import train_test_split
+
+    labeled_ids = comp.labeled.ids.astype(str)
+    _, held = train_test_split(np.arange(50), test_size=10, random_state=cfg["seed"], stratify=comp.labeled.labels)
+    held_ids = labeled_ids[held]
+    assert sorted(np.asarray(comp.labeled.labels)[held].tolist()) == list(range(10))
+    part = y.copy()
+    part[[row[i] for i in held_ids]] = -1
+    oracle = fit_clusterer(X, {"method": "logreg", "n_clusters": 10}, seed=cfg["seed"], y=part).labels_
+    assert all(predicted[i] == oracle[row[i]] for i in ids.astype(str))
+    assert val["score"] == pytest.approx(np.mean([predicted[i] == truth[i] for i in held_ids]))
+    assert pd.read_csv(result["submission"]).shape[0] == len(comp.sample_submission)

@@ -52,6 +52,13 @@ def run_pipeline(
     comp = load_competition(comp_dir)
     same_fraction = check_same_fraction(cfg["submit"].get("same_fraction"), comp, "submit.same_fraction")  # before training
     comp_hash = folder_digest(comp_dir, COMPETITION_FILES)
+    full_comp, held_ids = comp, None
+    if cfg["validate"]["holdout"] and comp.labeled is not None and len(comp.labeled):
+        # every stage sees the competition without the held-out labels; only the validate stage scores them
+        comp, held_ids = stages.hold_out_labels(full_comp, cfg["validate"]["holdout"], seed)
+        comp_hash = hash_obj({"competition": comp_hash, "holdout": cfg["validate"]["holdout"], "seed": seed})
+        console.print(f"validate: {len(held_ids)} of {len(full_comp.labeled)} labeled images held out of training "
+                      "(validate.holdout)", markup=False, highlight=False)
     paths: dict[str, str | None] = {"competition": str(comp_dir), "pretrain": None, "finetune": None}
     ran: list[str] = []
     timings: list[tuple[str, str, float]] = []
@@ -162,11 +169,12 @@ def run_pipeline(
     labeled = comp.labeled is not None and len(comp.labeled) > 0
     # finetune trains on the labels, and so does refine whenever there are some (scan + labels, or semi)
     trained_on_labels = labeled and bool(cfg.get("finetune") or cfg.get("refine"))
-    val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels},
+    val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels,
+                             **({"holdout": cfg["validate"]["holdout"]} if held_ids is not None else {})},
                 {"cluster": clu.hash, "competition": comp_hash},
-                lambda out: validate_stage(comp, clu.path / "clusters.npz", red.path / "embedding.npz",
+                lambda out: validate_stage(full_comp, clu.path / "clusters.npz", red.path / "embedding.npz",
                                            clusterer_spec(cfg["cluster"]), seed, trained_on_labels, out, **smooth,
-                                           neighbors=smooth_nb))
+                                           neighbors=smooth_nb, held_out=held_ids))
     rule = {"same_fraction": same_fraction} if same_fraction is not None else {}
     config_hash = hash_obj({"config": {k: v for k, v in cfg.items() if k not in ("description", "submit")},
                             "competition": comp_hash, **rule})  # the pairs rule changes the submission; where it goes does not

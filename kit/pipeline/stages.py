@@ -327,6 +327,26 @@ def _say(console, msg: str) -> None:
         console.print(msg, markup=False, highlight=False)
 
 
+def hold_out_labels(comp, fraction: float, seed: int):
+    """(the competition without a seeded share of its labeled images, the held-out ids): stratified by class when
+    every class can give one, so the held-out share scores every class the training saw."""
+    import dataclasses
+
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(comp.labeled.labels)
+    n = len(labels)
+    n_held = int(round(fraction * n))
+    if n_held < 1 or n_held >= n:
+        raise ConfigError(f"validate.holdout={fraction} of {n} labeled images holds out {n_held}: it must keep at "
+                          "least one for training and hold out at least one")
+    classes, counts = np.unique(labels, return_counts=True)
+    stratify = labels if counts.min() >= 2 and min(n_held, n - n_held) >= len(classes) else None
+    train, held = train_test_split(np.arange(n), test_size=n_held, random_state=seed, stratify=stratify)
+    train, held = np.sort(train), np.sort(held)
+    return dataclasses.replace(comp, labeled=comp.labeled.subset(train)), comp.labeled.ids[held].astype(str)
+
+
 def labeled_positions(ids: np.ndarray, comp, where: Path | str) -> np.ndarray:
     """Row of each of the competition's labeled images in ``ids`` (the rows of ``where``)."""
     row = {i: n for n, i in enumerate(np.asarray(ids).tolist())}

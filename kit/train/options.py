@@ -145,6 +145,9 @@ OPTIONS: dict[str | tuple[str, str], Option] = {
                                     low=0, integer=True),
     ("cluster", "smooth_alpha"): Option("weight of the neighbours' vote in that smoothing", low=0, high=1,
                                         low_open=True),
+    ("validate", "holdout"): Option("share of the labeled images kept out of every stage (refine, finetune, the "
+                                    "cluster methods and their mapping) and scored as the run's validation "
+                                    "(0: train on all of them)", low=0, high=0.9),
 }
 
 
