@@ -74,7 +74,10 @@ class Registry:
             if key not in params:
                 valid = sorted(set(params) | ({"seed"} if "random_state" in params else set()))
                 raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, valid)} (valid: {', '.join(valid)})")
-            _check_type(value, params[key], f"{where}.{key}")
+            default = params[key]
+            if value is None and default is not None and default is not inspect.Parameter.empty:
+                raise ConfigError(f"{where}.{key} is null; delete the key (a ~ override) for its default ({default!r})")
+            _check_type(value, default, f"{where}.{key}")
         est = factory(**kwargs)
         check = getattr(est, "_check_params", None)
         if check is not None:

@@ -134,3 +134,18 @@ def test_deleting_gives_the_default_and_null_is_refused_where_the_default_is_not
     with pytest.raises(ConfigError, match=r"pretrain\.epochs is null; delete the key \(~pretrain\.epochs"):
         load_run_config(path, ["pretrain.epochs=null"])
     assert load_run_config(path, ["submit.copy_to=null"])["submit"]["copy_to"] is None  # null is a value there
+
+
+@pytest.mark.parametrize("item, where", [("cluster.n_clusters=null", "cluster.kmeans.n_clusters"),
+                                         ("reduce.0.n_components=null", "reduce.pca.n_components")])
+def test_null_for_a_clusterer_or_reducer_key_is_one_line_not_a_traceback(tmp_path, item, where):
+    """Was a TypeError from deep inside the estimator's parameter check ('>=' between None and int)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({**BASE, "competition": {"dir": str(tmp_path / "none"),
+                                                            "make": BASE["competition"]["make"]},
+                                    "reduce": [{"method": "pca", "n_components": 5}],
+                                    "cluster": {"method": "kmeans", "n_clusters": 3}}))
+    assert load_run_config(path, [])["cluster"]["n_clusters"] == 3
+    with pytest.raises(ConfigError, match=rf"{where.replace('.', r'[.]')} is null; delete the key") as e:
+        load_run_config(path, [item])
+    assert "\n" not in str(e.value)

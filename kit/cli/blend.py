@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import List
 
@@ -41,7 +40,8 @@ def blend_command(
     Example: kit blend a.csv b.csv c.csv --weights 0.5,0.3,0.2 -o submissions/blend.csv
     """
     from kit.competition import load_competition, score_submission
-    from kit.competition.leaderboard import append_entry, check_leaderboard, file_digest, git_commit
+    from kit.competition.leaderboard import (append_entry, check_leaderboard, check_not_scored, file_digest, git_commit,
+                                             submission_digest)
     from kit.errors import ConfigError
     from kit.io import check_file_path
     from kit.submit.blend import blend_details, check_weights, parse_weights
@@ -65,7 +65,7 @@ def blend_command(
     metas = [_submission_meta(s) for s in submissions]
     comp = load_competition(_find_competition(submissions, metas, competition))
     df, details = blend_details(submissions, comp, w, names=[str(s) for s in submissions])
-    _check_not_on_leaderboard(out, _csv_digest(df, comp), leaderboard)
+    check_not_scored(out, submission_digest(df, comp), leaderboard, "a blend")
 
     digests = [file_digest(s) for s in submissions]
     inputs = [{"file": str(s), "digest": d, "config_hash": m.get("config_hash", ""), **entry}
@@ -88,68 +88,48 @@ def blend_command(
             for s, x, e, r in zip(submissions, w, details["inputs"], scores or [{}] * len(submissions))]
     rows.append([str(out), "", "", *(f"{scores[-1][k]:.{digits}f}" for k in shown)])
     print_rows(header, rows, fmt, title=f"blend ({comp.name}, {comp.metric})", right=header[1:])
-    if not scored:
+    validation = _validation(comp, df)
+    if validation is not None:
+        console.print(f"validation {validation:.4f} (knn_agreement, {len(df)} images)")
+    nan = float("nan")
+    if scored:
+        result = scores[-1]
+        console.print(f"{result['n_public']} public rows" + (f", {result['n_private']} private rows" if private else
+                                                             " (private scores hidden: --private)"))
+    else:  # an imported competition: the row has the validation score only, as `kit run` writes it
+        result = {"public": nan, "private": nan, "nmi": nan, "ari": nan}
         console.print(f"no offline solution for competition {escape(comp.name)!r}: the blend is validated, not scored")
-        return
-    result = scores[-1]
-    console.print(f"{result['n_public']} public rows" + (f", {result['n_private']} private rows" if private else
-                                                         " (private scores hidden: --private)"))
     if not no_leaderboard:
         added = append_entry(leaderboard, file=str(out), public=result["public"], private=result["private"],
                              nmi=result["nmi"], ari=result["ari"], config_hash=blend_hash, git_commit=git_commit(),
-                             competition=comp.name, extra={"config": "blend"})
+                             competition=comp.name, extra={"config": "blend"},
+                             validation=nan if validation is None else validation,
+                             validation_kind="" if validation is None else "knn_agreement")
         console.print(f"appended to {escape(str(leaderboard))}" if added else
                       f"already on {escape(str(leaderboard))} (same file, content and inputs)")
 
 
-def _same(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
+def _validation(comp, df) -> float | None:
+    """The label-free score `kit run` gives a run without labels (kit.validation's kNN agreement in the
+    competition's reference space), for per-image submissions; None for pairs (no label per image)."""
+    if comp.type == "pairs":
+        return None
+    from kit.validation import competition_knn_agreement
+
+    return round(competition_knn_agreement(comp, df["id"].to_numpy(), df["label"].to_numpy(), seed=0), 6)
 
 
 def _check_not_an_input(out: Path, meta_out: Path, submissions: list[Path]) -> None:
     """The blend never replaces one of its inputs, nor the metadata .json beside one."""
+    from kit.competition.leaderboard import same_file
     from kit.errors import ConfigError
 
     for n, sub in enumerate(submissions, 1):
         for written in (out, meta_out):
             for kept in (sub, sub.with_suffix(".json")):
-                if _same(written, kept):
+                if same_file(written, kept):
                     raise ConfigError(f"--out {out} would overwrite {kept} (of input {n}); a blend never overwrites "
                                       "its inputs: choose another file")
-
-
-def _csv_digest(df, comp) -> str:
-    """sha256 of the bytes write_submission will write for ``df``."""
-    from kit.competition import validate_submission
-
-    text = validate_submission(df, comp).set_axis(list(comp.submission_columns), axis=1).to_csv(index=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _check_not_on_leaderboard(out: Path, digest: str, leaderboard: Path) -> None:
-    """A leaderboard row's file keeps the content the row scored: refuse to write other content over it."""
-    import pandas as pd
-
-    from kit.errors import ConfigError
-
-    if not leaderboard.is_file() or not leaderboard.stat().st_size:
-        return
-    try:
-        rows = pd.read_csv(leaderboard, dtype=str, keep_default_na=False)
-    except Exception:  # noqa: BLE001  an unreadable log records nothing we could overwrite
-        return
-    if "file" not in rows:
-        return
-    digests = rows["digest"] if "digest" in rows else pd.Series("", index=rows.index)
-    for file, recorded in zip(rows["file"], digests):
-        if file and _same(Path(file), out) and recorded != digest:
-            raise ConfigError(f"--out {out} is the file of a row of {leaderboard} (scored with other content); "
-                              "a blend never overwrites a scored submission: choose another file")
 
 
 def _submission_meta(submission: Path) -> tuple[Path | None, dict]:
@@ -191,8 +171,10 @@ def _find_competition(submissions: list[Path], metas: list, given: Path | None) 
             ref_name = json.loads(ref_json.read_text()).get("name", reference.name)
         except (OSError, ValueError, AttributeError):
             pass
+    from kit.competition.leaderboard import same_file
+
     for sub, meta_path, folder, name in claims:
-        same = _same(folder, reference) if folder.is_dir() else (name is not None and name == ref_name)
+        same = same_file(folder, reference) if folder.is_dir() else (name is not None and name == ref_name)
         if not same:
             raise DataError(f"{sub} is a submission for competition {name or folder.name!r} ({folder}, says "
                             f"{meta_path.name}), not {ref_name or reference.name!r} ({reference}); blend submissions "

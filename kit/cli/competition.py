@@ -2,11 +2,11 @@
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
 from kit.cli.options import parse_options
+from kit.cli.output import FORMAT_HELP, Format, print_rows
 
 OVERWRITE_HELP = ("Replace an existing folder kit made, with any files you put in it (they are named on stderr); "
                   "a folder kit did not make is never replaced.")
@@ -129,19 +129,19 @@ def _parse_groups(text: str) -> list[list[str]]:
 
 
 @comp_app.command("info")
-def info(path: Path = typer.Argument(..., help="Competition folder.")) -> None:
-    """Show the competition's type, metric and sizes."""
-    _show(path)
+def info(path: Path = typer.Argument(..., help="Competition folder."),
+         fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False,
+                                    show_default=False)) -> None:
+    """Show the competition's type, metric and sizes (to stdout: `kit competition info DIR --format tsv | cut -f2`)."""
+    _show(path, fmt)
 
 
-def _show(path: Path) -> None:
+def _show(path: Path, fmt: "Format | None" = None) -> None:
+    """The facts table: to stdout for `kit competition info` (``fmt`` given or not), after make / import too."""
     from kit.competition import load_competition
 
     comp = load_competition(path)
-    table = Table(title=f"competition {comp.name}")
-    table.add_column("field")
-    table.add_column("value")
-    for field, value in [
+    rows = [
         ("folder", str(comp.dir)), ("type", comp.type), ("metric", comp.metric),
         ("classes", f"{comp.n_classes}" + (f" ({', '.join(comp.class_names)})" if comp.class_names else "")),
         ("images", f"{len(comp.images)} x {comp.images.images.shape[1:]}"),
@@ -149,9 +149,8 @@ def _show(path: Path) -> None:
         ("submission rows", str(len(comp.sample_submission))),
         ("images to predict", str(len(comp.image_ids_to_predict))),
         ("hidden solution", "present" if comp.solution_path.exists() else "absent"),
-    ]:
-        table.add_row(field, value)
-    console.print(table)
+    ]
+    print_rows(["field", "value"], rows, fmt, title=f"competition {comp.name}")
     note = comp.unlabeled_note()
     if note:
         from rich.markup import escape

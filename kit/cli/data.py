@@ -3,10 +3,10 @@ from pathlib import Path
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from kit.cli.app import app, console
 from kit.cli.options import parse_options
+from kit.cli.output import FORMAT_HELP, Format, print_rows
 
 data_app = typer.Typer(help="Ingest images (npy, folder+CSV, class folders, IDX, torchvision, digits) into an image set.",
                        no_args_is_help=True)
@@ -36,26 +36,23 @@ def ingest(
 
 
 @data_app.command("info")
-def info(path: Path = typer.Argument(..., help="Image set .npz (from `kit data ingest`) or a competition's images.npz.")) -> None:
-    """Show size, shape and label counts of an image set."""
+def info(path: Path = typer.Argument(..., help="Image set .npz (from `kit data ingest`) or a competition's images.npz."),
+         fmt: Format = typer.Option(None, "--format", help=FORMAT_HELP, case_sensitive=False,
+                                    show_default=False)) -> None:
+    """Show size, shape and label counts of an image set (to stdout)."""
     from kit.data import ImageSet
 
     data = ImageSet.load(path)
-    table = Table(title=str(path))
-    table.add_column("field")
-    table.add_column("value")
-    table.add_row("images", str(len(data)))
-    table.add_row("shape (H, W, C)", str(data.images.shape[1:]))
-    table.add_row("pixel mean", f"{data.images.mean():.1f}")
     names = data.class_names
-    table.add_row("classes", f"{data.n_classes}" + (f" ({', '.join(names)})" if names else ""))
     known = np.zeros(len(data), dtype=bool) if data.labels is None else data.labels >= 0  # -1 = unknown
-    table.add_row("labeled", str(int(known.sum())))
-    table.add_row("unlabeled", str(int((~known).sum())))
+    rows = [("images", str(len(data))), ("shape (H, W, C)", str(data.images.shape[1:])),
+            ("pixel mean", f"{data.images.mean():.1f}"),
+            ("classes", f"{data.n_classes}" + (f" ({', '.join(names)})" if names else "")),
+            ("labeled", str(int(known.sum()))), ("unlabeled", str(int((~known).sum())))]
     if known.any():
         values, counts = np.unique(data.labels[known], return_counts=True)
         label = lambda v: names[v] if names and 0 <= v < len(names) else str(v)  # noqa: E731
-        table.add_row("label counts", ", ".join(f"{label(v)}: {c}" for v, c in zip(values, counts)))
+        rows.append(("label counts", ", ".join(f"{label(v)}: {c}" for v, c in zip(values, counts))))
     else:
-        table.add_row("labels", "none")
-    console.print(table)
+        rows.append(("labels", "none"))
+    print_rows(["field", "value"], rows, fmt, title=str(path))

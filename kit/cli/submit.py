@@ -18,6 +18,8 @@ def submit_command(
     competition_opt: Path = competition_option(),
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
     seed: int = seed_option(None, "Seed recorded in the metadata (0 .. 2**32 - 1)."),
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file",
+                                     help="Leaderboard whose rows' files are never overwritten with other content."),
     same_fraction: float = typer.Option(None, "--same-fraction", help="Pairs: the share of pairs that are \"same\" "
                                         "(e.g. 0.5 when the competition says they are balanced); the pairs with the "
                                         "highest <p_a, p_b> get it. Default: \"same\" when <p_a, p_b> > 1/2."),
@@ -27,6 +29,7 @@ def submit_command(
     Example: kit submit clusters.npz -c competitions/digits -o submissions/digits.csv
     """
     from kit.competition import load_competition
+    from kit.competition.leaderboard import check_not_scored, submission_digest
     from kit.features.files import load_clusters
     from kit.io import check_file_path
     from kit.submit import build_submission, write_submission
@@ -39,6 +42,7 @@ def submit_command(
     comp = load_competition(competition)
     arrays = load_clusters(clusters)
     df = build_submission(comp, arrays, same_fraction)  # refuses clusters of other images (check_images)
+    check_not_scored(out, lambda: submission_digest(df, comp), leaderboard, "kit submit")
     path = write_submission(df, comp, out, submission_metadata(seed=seed, clusters=str(clusters)))
     note = check_images(comp, arrays)  # after writing: an error stays the only line on stderr
     if note:

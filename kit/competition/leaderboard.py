@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import subprocess
 import time
 from contextlib import contextmanager
@@ -187,3 +188,47 @@ def _holds_other(path: Path, digest: str, config_hash: str) -> bool:
     except (OSError, ValueError, AttributeError):
         return True  # an unreadable record beside it: keep it as it is
     return recorded != config_hash
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """One file under two names (a link, ./x and x), or two names of one path that does not exist yet."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def submission_digest(df: pd.DataFrame, comp) -> str:
+    """sha256 of the bytes kit.submit.write_submission will write for ``df``: what a leaderboard row records."""
+    from kit.competition import validate_submission
+
+    text = validate_submission(df, comp).set_axis(list(comp.submission_columns), axis=1).to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_not_scored(out: Path, digest, leaderboard: Path = DEFAULT_PATH, who: str = "kit") -> None:
+    """A leaderboard row's file keeps the content the row scored: refuse to write other content over it (``who``
+    names the writer in the error). Rewriting the same bytes is fine; an unreadable log records nothing to keep.
+    ``digest``: the new content's sha256, or a function computing it (called only when a row names ``out``)."""
+    from kit.errors import ConfigError
+
+    leaderboard = Path(leaderboard)
+    if not leaderboard.is_file() or not leaderboard.stat().st_size:
+        return
+    try:
+        rows = pd.read_csv(leaderboard, dtype=str, keep_default_na=False)
+    except Exception:  # noqa: BLE001
+        return
+    if "file" not in rows:
+        return
+    digests = rows["digest"] if "digest" in rows else pd.Series("", index=rows.index)
+    for file, recorded in zip(rows["file"], digests):
+        if not file or not same_file(Path(file), Path(out)):
+            continue
+        if callable(digest):
+            digest = digest()
+        if recorded != digest:
+            raise ConfigError(f"--out {out} is the file of a row of {leaderboard} (scored with other content); "
+                              f"{who} never overwrites a scored submission: choose another file")

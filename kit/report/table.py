@@ -14,7 +14,7 @@ import pandas as pd
 
 from kit.errors import DataError
 
-COLUMNS = ["run", "source", "model", "latent_dim", "recon_mse", "reduction", "cluster", "public", "private", "nmi", "ari"]
+COLUMNS = ["run", "competition", "source", "model", "latent_dim", "recon_mse", "reduction", "cluster", "public", "private", "nmi", "ari"]
 SCORES = ("public", "private", "nmi", "ari")
 
 
@@ -25,7 +25,8 @@ def describe_steps(steps: list[dict]) -> str:
 
 def run_row(ctx) -> dict:
     row = {c: np.nan for c in COLUMNS}
-    row.update(run=ctx.name, source="run folder", model="raw pixels", reduction="–", cluster="–")
+    row.update(run=ctx.name, competition=getattr(ctx.comp, "name", "–"), source="run folder", model="raw pixels",
+               reduction="–", cluster="–")
     extract = ctx.stage_config("extract") or {}
     if ctx.model_dir is not None and (ctx.model_dir / "model.json").exists():
         meta = json.loads((ctx.model_dir / "model.json").read_text())
@@ -64,11 +65,13 @@ def leaderboard_rows(path: str | Path) -> list[dict]:
     for _, entry in lb.iterrows():
         name = entry.get("config") if isinstance(entry.get("config"), str) else Path(str(entry["file"])).stem
         row = {c: np.nan for c in COLUMNS}
-        row.update(run=name, source=f"{path.name} {entry.get('time', '')}".strip(), model="–", reduction="–", cluster="–")
+        competition = entry.get("competition")
+        row.update(run=name, competition=competition if isinstance(competition, str) and competition else "–",
+                   source=f"{path.name} {entry.get('time', '')}".strip(), model="–", reduction="–", cluster="–")
         row.update({k: float(entry[k]) for k in SCORES})
         run = _matching_run(path, name, str(entry.get("config_hash", "")))
         if run is not None:
-            row.update({k: v for k, v in run_row(run).items() if k not in ("run", "source", *SCORES)})
+            row.update({k: v for k, v in run_row(run).items() if k not in ("run", "competition", "source", *SCORES)})
         rows.append(row)
     return rows
 
@@ -91,9 +94,12 @@ def _matching_run(leaderboard: Path, name: str, config_hash: str):
 
 
 def results_table(contexts, leaderboards=()) -> pd.DataFrame:
+    """The runs' rows, then the leaderboards' rows of the same competitions (all of them when no run names one;
+    a row of an old leaderboard without a competition column is kept): one report never mixes competitions."""
     rows = [run_row(c) for c in contexts]
+    names = {r["competition"] for r in rows} - {"–"}
     for lb in leaderboards:
-        rows += leaderboard_rows(lb)
+        rows += [r for r in leaderboard_rows(lb) if not names or r["competition"] in names | {"–"}]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -103,7 +103,20 @@ def test_without_a_solution_the_blend_is_validated_not_scored(tmp_path, setup, c
     code, stdout, err = kit_main(capsys, "blend", *mine, "-o", "b.csv", "--format", "csv")  # found from their .json
     assert code == 0, err
     assert stdout.splitlines()[0] == "submission,weight,agreement" and len(stdout.splitlines()) == 5
-    assert "validated, not scored" in err and not (tmp_path / "submissions").exists()
+    assert "validated, not scored" in err
+    # recorded like `kit run` records a run of an imported competition: no public score, the label-free validation
+    from sklearn.neighbors import NearestNeighbors
+
+    from kit.competition.leaderboard import read_leaderboard
+    from kit.validation import K_REFERENCE, knn_agreement, reference_features
+
+    row = read_leaderboard(tmp_path / "submissions" / "leaderboard.csv").iloc[0]
+    assert row["file"] == "b.csv" and np.isnan(row["public"]) and row["validation_kind"] == "knn_agreement"
+    blend = pd.read_csv(tmp_path / "b.csv", dtype={"id": str})
+    order = {i: n for n, i in enumerate(nosol.images.ids.astype(str))}
+    Z = reference_features(nosol.images.images[[order[i] for i in blend["id"]]], 0)
+    nn = NearestNeighbors(n_neighbors=K_REFERENCE + 1, metric="cosine").fit(Z).kneighbors(Z)[1][:, 1:]
+    assert row["validation"] == pytest.approx(knn_agreement(nn, blend["label"].to_numpy()), abs=0.01)
 
 
 def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, setup, capsys):

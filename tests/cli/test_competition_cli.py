@@ -89,7 +89,7 @@ def test_import_through_the_entry_point(tmp_path):
     comp = load_competition(tmp_path / "c")
     assert comp.name == "kaggle" and comp.metric == "cluster_accuracy" and len(comp.images) == 5
     assert comp.submission_ids.tolist() == ["a.png", "b.png", "c.png"] and not comp.solution_path.exists()
-    assert "cluster_accuracy" in res.stderr and "absent" in res.stderr  # the info table of the new folder
+    assert "cluster_accuracy" in res.stdout and "absent" in res.stdout  # the info table of the new folder
     res = kit_cli("competition", "import", d, "-o", tmp_path / "c2", "--n-classes", "3", "--no-extras",
                   "--images", d / "test")
     assert res.returncode == 0, res.stderr
@@ -189,3 +189,16 @@ def test_overwrite_names_the_files_kit_did_not_write_that_it_deletes(tmp_path, c
     code, _, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / "c", "--n-classes", "3", "--overwrite")
     assert code == 0 and "deleted 1 file kit did not write" in err and "mine/" in err, err
     assert load_competition(tmp_path / "c").metric == "cluster_accuracy"
+
+
+def test_info_tables_are_results_on_stdout(tmp_path):
+    """`kit competition info` / `kit data info` print their facts to stdout (a pipe gets them), as CSV on request."""
+    from kit.competition import make_competition
+    from kit.data import load_source
+
+    comp = make_competition(load_source({"kind": "digits", "limit": 100}), tmp_path / "c", "label")
+    for args, expected in ((["competition", "info", str(comp)], "images to predict,100"),
+                           (["data", "info", str(comp / "images.npz")], "images,100")):
+        res = subprocess.run([sys.executable, "-m", "kit", *args, "--format", "csv"], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.splitlines()[0] == "field,value" and expected in res.stdout.splitlines()

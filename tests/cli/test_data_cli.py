@@ -57,17 +57,17 @@ def test_info_counts_unknown_labels_apart(tmp_path):
     labels = np.array([-1, 2, -1, 0, 2, -1, 2])  # -1 = unknown: 3 unlabeled, 4 labeled
     ImageSet(ids=[f"i{n}" for n in range(7)], images=np.zeros((7, 2, 2, 1), np.uint8), labels=labels,
              class_names=["a", "b", "c"]).save(tmp_path / "s.npz")
-    res = runner.invoke(app, ["data", "info", str(tmp_path / "s.npz")], terminal_width=200)
+    res = runner.invoke(app, ["data", "info", str(tmp_path / "s.npz"), "--format", "tsv"])
     assert res.exit_code == 0, res.output
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 3}
+    rows = dict(line.split("\t") for line in res.stdout.splitlines()[1:])
     assert rows["images"] == "7" and rows["labeled"] == "4" and rows["unlabeled"] == "3"
     assert rows["label counts"] == "a: 1, c: 3"  # no "-1" bucket, no class b
 
 
 def test_info_on_an_unlabeled_set(tmp_path):
     ImageSet(ids=["p", "q"], images=np.zeros((2, 2, 2, 1), np.uint8)).save(tmp_path / "u.npz")
-    res = runner.invoke(app, ["data", "info", str(tmp_path / "u.npz")], terminal_width=200)
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 3}
+    res = runner.invoke(app, ["data", "info", str(tmp_path / "u.npz"), "--format", "tsv"])
+    rows = dict(line.split("\t") for line in res.stdout.splitlines()[1:])
     assert rows["labeled"] == "0" and rows["unlabeled"] == "2" and rows["labels"] == "none"
 
 

@@ -59,3 +59,22 @@ def test_submit_errors_are_one_line_and_write_nothing(tmp_path, pairs, monkeypat
     code, _, err = kit_main(capsys, "submit", clusters, comp_dir, "-o", tmp_path / "s.csv")
     assert code == 2 and err.count("\n") == 1 and f"{tmp_path / 's.csv'}: no space left on device" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "two_d.npz"]
+
+
+def test_submit_never_overwrites_a_file_a_leaderboard_row_scored(tmp_path, pairs):
+    """Was: `kit submit --out` silently replaced the leaderboard's top file with another run's content."""
+    comp_dir, clusters = pairs
+    board, out = tmp_path / "lb.csv", tmp_path / "s.csv"
+    first = kit("submit", clusters, comp_dir, "-o", out, "--same-fraction", 0.25, "--leaderboard-file", board)
+    assert first.returncode == 0, first.stderr
+    scored = kit("score", out, "-c", comp_dir, "--leaderboard-file", board)
+    assert scored.returncode == 0, scored.stderr
+    kept = out.read_bytes()
+    again = kit("submit", clusters, comp_dir, "-o", out, "--same-fraction", 0.25, "--leaderboard-file", board)
+    assert again.returncode == 0, again.stderr  # the same bytes: nothing is lost
+    other = kit("submit", clusters, comp_dir, "-o", out, "--same-fraction", 0.75, "--leaderboard-file", board)
+    assert other.returncode == 2 and "is the file of a row of" in other.stderr and other.stderr.count("\n") == 1
+    assert out.read_bytes() == kept
+    elsewhere = kit("submit", clusters, comp_dir, "-o", out, "--same-fraction", 0.75, "--leaderboard-file",
+                    tmp_path / "other_lb.csv")
+    assert elsewhere.returncode == 0 and out.read_bytes() != kept  # no row of that leaderboard points to it

@@ -42,3 +42,18 @@ def test_leaderboard_entries_join_the_table(runs, tmp_path):
     (tmp_path / "bad.csv").write_text("x,y\n1,2\n")
     with pytest.raises(DataError, match="missing columns"):
         leaderboard_rows(tmp_path / "bad.csv")
+
+
+def test_the_table_keeps_only_the_runs_competitions(runs, tmp_path):
+    """Was: the report's table listed every competition's leaderboard rows beside the run, with no column to tell."""
+    _, (a, _, _) = runs
+    ctx = RunContext.load(a)
+    lb = tmp_path / "leaderboard.csv"
+    common = {"time": "t", "config_hash": "h", "git_commit": "", "private": 0.4, "nmi": 0.3, "ari": 0.2}
+    pd.DataFrame([{"file": "same.csv", "competition": ctx.comp.name, "public": 0.5, **common},
+                  {"file": "other.csv", "competition": "another_competition", "public": 0.9, **common},
+                  {"file": "old.csv", "competition": "", "public": 0.1, **common}]).to_csv(lb, index=False)
+    df = results_table([ctx], [lb])
+    assert df["competition"].tolist() == [ctx.comp.name, ctx.comp.name, "–"]
+    assert 0.9 not in df["public"].tolist()
+    assert len(results_table([], [lb])) == 3  # no run names a competition: every row
