@@ -743,8 +743,8 @@ def _registry_schema(section: str) -> list[SchemaRow]:
     rows = [SchemaRow(f"{section}.method" if section == "cluster" else "reduce.N.method", "",
                       f"one of {', '.join(registry.names)}")]
     if section == "cluster":
-        rows += [SchemaRow(f"cluster.{k}", _show(label_mapping({})), _describe(option("cluster", k).doc,
-                                                                              option("cluster", k)))
+        defaults = {"mapping": label_mapping({}), **smoothing({})}  # what the cluster stage uses when the key is absent
+        rows += [SchemaRow(f"cluster.{k}", _show(defaults[k]), _describe(option("cluster", k).doc, option("cluster", k)))
                  for k in CLUSTER_RUN_KEYS]
     for name in registry.names:
         factory = registry.get(name)

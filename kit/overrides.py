@@ -135,3 +135,23 @@ def _index(part: str, node: list, path: str, item: str) -> int:
     if not 0 <= index < len(node):
         raise ConfigError(f"override {item!r}: index {index} out of range for {path} ({len(node)} items)")
     return index
+
+
+def split_top_level(text: str) -> list[str]:
+    """The one comma splitter (sweep values, --step options): '1,2' -> ['1', '2']; commas inside [], {} or quotes
+    do not split: '[a,b],c' -> ['[a,b]', 'c']."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]

@@ -15,6 +15,9 @@ def experiment_command(
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Pages go to OUT/<name>/index.html; OUT/index.html links them."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Where the experiment's run folders go."),
     private: bool = typer.Option(False, "--private", help="Show private scores in the tables (hidden by default, as on Kaggle)."),
+    reveal_public: bool = typer.Option(False, "--reveal-public", help="Colour the label figures (embeddings, confusion "
+                                       "matrices) by the PUBLIC rows of hidden/solution.csv, image by image, which "
+                                       "Kaggle never shows; default: the competition's labeled.csv only."),
 ) -> None:
     """Run each experiment's parts (sweeps or named variants of one base config), draw its figures, write its page.
 
@@ -38,6 +41,7 @@ def experiment_command(
     if len(set(names)) != len(names):
         raise ConfigError(f"experiment names repeat ({names}): each page needs its own folder")
     for exp in experiments:
-        page = run_experiment(exp, out=out, runs_dir=runs_dir, private=private, console=console)
+        page = run_experiment(exp, out=out, runs_dir=runs_dir, private=private, console=console,
+                              reveal_public=reveal_public)
         console.print(f"page: [bold]{escape(str(page))}[/]")
     console.print(f"index: [bold]{escape(str(write_index(out)))}[/]")

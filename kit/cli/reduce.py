@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
-from kit.cli.options import split_top_level
+from kit.overrides import split_top_level
 from kit.errors import ConfigError
 from kit.overrides import split_item
 

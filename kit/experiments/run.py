@@ -28,8 +28,10 @@ def part_cells(exp_base_name: str, part: Part):
 
 
 def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: str | Path = "runs",
-                   private: bool = False, console: Console | None = None, seed: int = 0) -> Path:
-    """Returns the page (OUT/<name>/index.html)."""
+                   private: bool = False, console: Console | None = None, seed: int = 0,
+                   reveal_public: bool = False) -> Path:
+    """Returns the page (OUT/<name>/index.html). ``reveal_public``: colour label figures by the public rows of
+    hidden/solution.csv, image by image (as `kit report --reveal-public`); else by labeled.csv only."""
     from kit.config import validate_config
     from kit.errors import ConfigError
     from kit.report import RunContext
@@ -67,7 +69,8 @@ def run_experiment(exp: Experiment, *, out: str | Path = "reports", runs_dir: st
         res = run_cells(exp.base, base, cells, out=folder / part.slug, runs_dir=runs_dir, holdout=exp.holdout,
                         private=private, console=console, source=exp.source, prepared=prepared,
                         share_with=every_run)
-        items = [(c.label, RunContext.load(Path(r["run_dir"]))) for c, r in zip(cells, res["rows"])]
+        items = [(c.label, RunContext.load(Path(r["run_dir"]), reveal_public=reveal_public))
+                 for c, r in zip(cells, res["rows"])]
         tf = time.perf_counter()
         sections = draw_figures(part.figures, items, folder, part.slug, seed)
         stages = stage_folders(ctx for _, ctx in items)

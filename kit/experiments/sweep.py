@@ -38,7 +38,7 @@ from rich.console import Console
 from kit.config import SECTIONS, read_config_file, validate_config
 from kit.errors import ConfigError, KitError, did_you_mean
 from kit.io import atomic_path, read_json, write_csv, write_json, write_text
-from kit.overrides import apply_overrides, parse_value, split_item
+from kit.overrides import apply_overrides, parse_value, split_item, split_top_level
 from kit.pipeline.cache import MARKER, hash_obj
 from kit.pipeline.runner import run_pipeline
 
@@ -77,25 +77,6 @@ def short_keys(keys: list[str]) -> list[str]:
 # ---------------------------------------------------------------- parsing
 
 
-def split_values(text: str) -> list[str]:
-    """'1,2' -> ['1', '2']; commas inside [], {} or quotes do not split: '[a,b],c' -> ['[a,b]', 'c']."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth = max(depth - 1, 0)
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
 def parse_set(item: str) -> tuple[str, list[str]]:
     """'pretrain.epochs=1,2' -> ('pretrain.epochs', ['1', '2']): the value texts, parsed later as YAML."""
     if "=" not in item:
@@ -103,7 +84,7 @@ def parse_set(item: str) -> tuple[str, list[str]]:
     key, text = (s.strip() for s in item.split("=", 1))
     if not key:
         raise ConfigError(f"--set {item!r}: empty key")
-    texts = split_values(text)
+    texts = split_top_level(text)
     if not texts:
         raise ConfigError(f"--set {key}: no values (expected {key}=v1,v2,...)")
     seen: dict[str, str] = {}
@@ -119,7 +100,7 @@ def parse_holdout(spec: str | None) -> dict[str, Any] | None:
     """'fashion_mnist,split=test,limit=500' -> {'kind': 'fashion_mnist', 'split': 'test', 'limit': 500}."""
     if spec is None:
         return None
-    parts = split_values(spec)
+    parts = split_top_level(spec)
     if not parts or "=" in parts[0]:
         raise ConfigError(f"--holdout-source {spec!r}: expected KIND[,opt=val...] (e.g. fashion_mnist,split=test)")
     return {"kind": parts[0], **dict(split_item(p, f"--holdout-source {p!r}") for p in parts[1:])}

@@ -6,7 +6,7 @@ import numpy as np
 from kit.errors import ConfigError
 
 
-EXACT_UP_TO = 100_000  # exact search costs N^2 (70k rows: about a minute on 2 cores): above it an IVF index
+EXACT_UP_TO = 100_000  # exact search costs N^2 (timings in bench/scale.md): above it an IVF index
 
 
 def knn(X: np.ndarray, k: int, *, metric: str = "cosine", batch_size: int = 65536, exact: bool | None = None,

@@ -4,6 +4,15 @@ from __future__ import annotations
 from torch import nn
 
 
+def make_head(latent_dim: int, n_classes: int, hidden: int = 0) -> nn.Sequential:
+    """The one classifier head (finetune's Classifier and refine's SCAN heads, so a kept head drops into a Classifier).
+    BatchNorm first: pretrained latents come at arbitrary scales, and a frozen encoder cannot adapt to the head."""
+    if not hidden:
+        return nn.Sequential(nn.BatchNorm1d(latent_dim), nn.Linear(latent_dim, n_classes))
+    return nn.Sequential(nn.BatchNorm1d(latent_dim), nn.Linear(latent_dim, hidden), nn.ReLU(inplace=True),
+                         nn.Linear(hidden, n_classes))
+
+
 class Classifier(nn.Module):
     is_autoencoder = False
 
@@ -11,9 +20,7 @@ class Classifier(nn.Module):
         super().__init__()
         self.encoder = encoder
         d = encoder.latent_dim
-        # BatchNorm first: pretrained latents come at arbitrary scales, and a frozen encoder cannot adapt to the head.
-        self.head = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, n_classes)) if not hidden else nn.Sequential(
-            nn.BatchNorm1d(d), nn.Linear(d, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, n_classes))
+        self.head = make_head(d, n_classes, hidden)
         self.latent_dim, self.n_classes = d, n_classes
 
     def encode(self, x):

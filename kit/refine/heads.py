@@ -4,13 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def make_head(latent_dim: int, n_classes: int, hidden: int = 0) -> nn.Sequential:
-    """The same layers as kit.models.classifier.Classifier's head, so a kept head drops into a Classifier."""
-    if not hidden:
-        return nn.Sequential(nn.BatchNorm1d(latent_dim), nn.Linear(latent_dim, n_classes))
-    return nn.Sequential(nn.BatchNorm1d(latent_dim), nn.Linear(latent_dim, hidden), nn.ReLU(inplace=True),
-                         nn.Linear(hidden, n_classes))
+from kit.models.classifier import make_head
 
 
 class ClusterHeads(nn.Module):

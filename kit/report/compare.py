@@ -95,12 +95,6 @@ def _reconstructed(items: Items, n: int, seed: int):
     return first, x, [(label, reconstruct(model, x)) for label, _, model in kept], left
 
 
-def reconstruction_mse(items: Items, n: int = 8, seed: int = 0) -> dict[str, float]:
-    """Per autoencoder item, the mean per-image MSE of its reconstructions of the figure's n images."""
-    _, x, rows, _ = _reconstructed(items, n, seed)
-    return {label: float(_per_image(r, x).mean()) for label, r in rows}
-
-
 def reconstructions(items: Items, path, n: int = 8, seed: int = 0) -> str:
     first, x, rows, left = _reconstructed(items, n, seed)
     mse = {label: float(_per_image(r, x).mean()) for label, r in rows}
@@ -124,12 +118,6 @@ def _denoised(items: Items, sigma: float, n: int, seed: int):
     x = to_tensor(first.images[pick_images(len(first.images), n, seed)])
     noisy = add_noise(x, sigma, seed)
     return first, x, noisy, [(label, reconstruct(model, noisy)) for label, _, model in kept], left
-
-
-def denoising_mse(items: Items, sigma: float = 0.3, n: int = 8, seed: int = 0) -> tuple[float, dict[str, float]]:
-    """(mean MSE noisy vs clean, {label: mean MSE denoised vs clean}) over the figure's n images."""
-    _, x, noisy, rows, _ = _denoised(items, sigma, n, seed)
-    return float(_per_image(noisy, x).mean()), {label: float(_per_image(r, x).mean()) for label, r in rows}
 
 
 def denoising(items: Items, path, sigma: float = 0.3, n: int = 8, seed: int = 0) -> str:

@@ -147,10 +147,6 @@ def predict_logits(model, images: np.ndarray, device="cpu", batch_size: int = 51
     return batched(model, images, device, batch_size)
 
 
-def predict_proba(model, images: np.ndarray, device="cpu") -> np.ndarray:
-    return torch.softmax(torch.from_numpy(predict_logits(model, images, device)), 1).numpy()
-
-
 def predict(model, images: np.ndarray, device="cpu") -> np.ndarray:
     return predict_logits(model, images, device).argmax(1)
 

@@ -1,4 +1,5 @@
-"""Training objectives. Each takes a model and a batch and returns (loss, recon_mse or None)."""
+"""Training objectives: reconstruction and denoising return (loss, recon_mse); rotation_loss and nt_xent return the
+loss alone (pretrain tells them apart by objective)."""
 from __future__ import annotations
 
 import torch

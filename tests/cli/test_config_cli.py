@@ -36,6 +36,10 @@ def test_schema_lists_every_section_with_defaults_bounds_and_choices():
     assert "conv_ae4" in keys["pretrain.model"]
     assert "one of reconstruction, denoising, simclr" in keys["pretrain.objective"]
     assert "majority" in keys["cluster.mapping"] and "hungarian" in keys["cluster.mapping"]
+    from kit.config import smoothing  # the stage's own defaults, not another key's (was: 'majority' for both)
+    assert keys["cluster.smooth_k"].split()[1] == str(smoothing({})["smooth_k"])
+    assert keys["cluster.smooth_alpha"].split()[1] == str(smoothing({})["smooth_alpha"])
+    assert keys["validate.holdout"].split()[1] == "0.0"
     assert "<= 65536" in keys["pretrain.model_kwargs.latent_dim"]
     assert "threshold" not in {k.split(".")[-1] for k in keys}  # only names a config can set
 

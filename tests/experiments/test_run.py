@@ -36,7 +36,7 @@ def pages(tmp_path_factory):
     out = {}
     for path in FILES:
         exp = tiny(path, tmp)
-        out[exp.name] = (exp, run_experiment(exp, out=tmp / "reports", runs_dir=tmp / "runs"))
+        out[exp.name] = (exp, run_experiment(exp, out=tmp / "reports", runs_dir=tmp / "runs", reveal_public=True))
     write_index(tmp / "reports")
     return tmp, out
 
@@ -106,3 +106,23 @@ def test_a_code_fix_reruns_finished_runs_and_a_corrupt_record_is_no_crash(tmp_pa
                                                       ["cluster", "validate", "submit"]]  # built again with the fixed code
     run()
     assert [read_json(r)["ran"] for r in records] == [[], []]
+
+
+def test_experiment_pages_read_the_public_answers_only_when_asked(tmp_path, monkeypatch):
+    """Was: every experiment page coloured its figures by the public rows of hidden/solution.csv, with no flag."""
+    import kit.report.reference as reference
+    from kit.experiments import parse_experiment
+
+    reads = []
+    real = reference.public_solution
+    monkeypatch.setattr(reference, "public_solution", lambda path: (reads.append(str(path)), real(path))[1])
+    monkeypatch.chdir(tmp_path)
+    raw = {"name": "peek", "base": {
+        "name": "pk", "competition": {"dir": str(tmp_path / "comp"),
+                                      "make": {"source": {"kind": "digits", "limit": 200}, "type": "label"}},
+        "reduce": [{"method": "pca", "n_components": 3}], "cluster": {"method": "kmeans", "n_clusters": 10, "n_init": 1}},
+        "parts": [{"title": "K", "figures": ["embeddings"], "variants": {"k8": {"cluster.n_clusters": 8}, "k10": {}}}]}
+    run_experiment(parse_experiment(raw), out=tmp_path / "a", runs_dir=tmp_path / "runs")
+    assert reads == []
+    run_experiment(parse_experiment(raw), out=tmp_path / "b", runs_dir=tmp_path / "runs", reveal_public=True)
+    assert reads and all(p.endswith("solution.csv") for p in reads)

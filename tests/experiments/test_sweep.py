@@ -5,6 +5,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+
+from kit.overrides import split_top_level
 import yaml
 from typer.testing import CliRunner
 
@@ -72,9 +74,9 @@ def cli(*args):
 
 
 def test_values_split_on_top_level_commas_only_and_parse_as_yaml():
-    assert sweep.split_values("1,2, 3") == ["1", "2", "3"]
-    assert sweep.split_values("[a,b],c,{k: 1, j: 2}") == ["[a,b]", "c", "{k: 1, j: 2}"]
-    assert sweep.split_values("'x,y',z") == ["'x,y'", "z"]
+    assert split_top_level("1,2, 3") == ["1", "2", "3"]
+    assert split_top_level("[a,b],c,{k: 1, j: 2}") == ["[a,b]", "c", "{k: 1, j: 2}"]
+    assert split_top_level("'x,y',z") == ["'x,y'", "z"]
     cells = sweep.grid("dg", ["pretrain.epochs=1,2", "reduce=[{method: pca, n_components: 3}],[]"])
     assert len(cells) == 4  # cartesian product
     assert [c.values["pretrain.epochs"] for c in cells] == [1, 1, 2, 2]

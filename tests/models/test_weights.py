@@ -176,3 +176,17 @@ def test_kit_extract_cli_loads_packaged_weights_like_the_library(tmp_path):
                                    "--weights", "efficientnet_lite0"])
     assert isinstance(res.exception, ConfigError) and "extract.weights is for timm" in str(res.exception)
     assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.mark.parametrize("arch, mean, std", [
+    ("resnet10t", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),  # ImageNet statistics (timm's resnet cfg)
+    ("tf_efficientnet_lite0", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),  # inputs in [-1, 1]
+])
+def test_pixels_are_normalised_by_the_models_own_mean_and_std(arch, mean, std):
+    """Was: timm encoders got un-normalised [0, 1] pixels. Oracle: the statistics written out, per channel."""
+    m = create_model(f"timm:{arch}", 3, 32, input_size=32).eval()
+    x = torch.rand(2, 3, 32, 32)
+    want = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    torch.testing.assert_close(m.preprocess(x), want)
+    if arch.startswith("tf_efficientnet"):
+        assert m.preprocess(torch.zeros(1, 3, 32, 32)).min() == -1 and m.preprocess(torch.ones(1, 3, 32, 32)).max() == 1
