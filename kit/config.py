@@ -481,11 +481,9 @@ def _check_validate(validate: Any, facts: CompetitionFacts) -> dict[str, Any]:
         raise ConfigError("'validate' must be a mapping, e.g. {holdout: 0.2}")
     check_keys(validate, VALIDATE_DEFAULTS, "validate")
     validate = {**VALIDATE_DEFAULTS, **validate}
-    holdout = validate["holdout"]
-    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)):
-        raise ConfigError(f"validate.holdout must be a number, got {holdout!r}")
+    check_type(validate["holdout"], VALIDATE_DEFAULTS["holdout"], "validate.holdout")
     check_ranges("validate", validate)
-    if holdout and facts.has_labels is False:
+    if validate["holdout"] and facts.has_labels is False:
         raise ConfigError(f"validate.holdout keeps labeled images out of training, but {facts.labels_note}")
     return validate
 

@@ -65,7 +65,7 @@ def blend_command(
     metas = [_submission_meta(s) for s in submissions]
     comp = load_competition(_find_competition(submissions, metas, competition))
     df, details = blend_details(submissions, comp, w, names=[str(s) for s in submissions])
-    check_not_scored(out, submission_digest(df, comp), leaderboard, "a blend")
+    check_not_scored(out, lambda: submission_digest(df, comp), leaderboard, "a blend")
 
     digests = [file_digest(s) for s in submissions]
     inputs = [{"file": str(s), "digest": d, "config_hash": m.get("config_hash", ""), **entry}

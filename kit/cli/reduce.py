@@ -9,9 +9,8 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
-from kit.overrides import split_top_level
 from kit.errors import ConfigError
-from kit.overrides import split_item
+from kit.overrides import split_item, split_top_level
 
 
 def parse_params(text: str, where: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -208,10 +208,10 @@ def submission_digest(df: pd.DataFrame, comp) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_not_scored(out: Path, digest, leaderboard: Path = DEFAULT_PATH, who: str = "kit") -> None:
+def check_not_scored(out: Path, digest: Callable[[], str], leaderboard: Path = DEFAULT_PATH, who: str = "kit") -> None:
     """A leaderboard row's file keeps the content the row scored: refuse to write other content over it (``who``
     names the writer in the error). Rewriting the same bytes is fine; an unreadable log records nothing to keep.
-    ``digest``: the new content's sha256, or a function computing it (called only when a row names ``out``)."""
+    ``digest()``: the new content's sha256, computed only when a row names ``out``."""
     from kit.errors import ConfigError
 
     leaderboard = Path(leaderboard)
@@ -227,8 +227,6 @@ def check_not_scored(out: Path, digest, leaderboard: Path = DEFAULT_PATH, who: s
     for file, recorded in zip(rows["file"], digests):
         if not file or not same_file(Path(file), Path(out)):
             continue
-        if callable(digest):
-            digest = digest()
-        if recorded != digest:
+        if recorded != digest():
             raise ConfigError(f"--out {out} is the file of a row of {leaderboard} (scored with other content); "
                               f"{who} never overwrites a scored submission: choose another file")

@@ -169,8 +169,7 @@ def run_pipeline(
     labeled = comp.labeled is not None and len(comp.labeled) > 0
     # finetune trains on the labels, and so does refine whenever there are some (scan + labels, or semi)
     trained_on_labels = labeled and bool(cfg.get("finetune") or cfg.get("refine"))
-    val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels,
-                             **({"holdout": cfg["validate"]["holdout"]} if held_ids is not None else {})},
+    val = stage("validate", {"seed": seed, **cfg["cluster"], "trained_on_labels": trained_on_labels},
                 {"cluster": clu.hash, "competition": comp_hash},
                 lambda out: validate_stage(full_comp, clu.path / "clusters.npz", red.path / "embedding.npz",
                                            clusterer_spec(cfg["cluster"]), seed, trained_on_labels, out, **smooth,
