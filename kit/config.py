@@ -524,6 +524,7 @@ def check_sizes(cfg: dict, facts: CompetitionFacts) -> None:
     number is known at load, and the reduce steps' sizes against the features' width when that is known
     (``feature_dim``); otherwise the stages check them, before they write anything."""
     _check_reduce_width(cfg, facts)
+    _check_smoothing(cfg, facts)
     n = facts.n_images
     if n is None:
         return
@@ -540,9 +541,27 @@ def check_sizes(cfg: dict, facts: CompetitionFacts) -> None:
     cluster = cfg["cluster"]
     _at_most(cluster.get("n_clusters"), n, "cluster.n_clusters", facts)
     _below(cluster.get("k"), n, "cluster.k", facts)
+    _below(cluster.get("smooth_k"), n, "cluster.smooth_k", facts)
     for i, member in enumerate(cluster.get("members") or []):
         if isinstance(member, dict):
             _at_most(member.get("n_clusters"), n, f"cluster.members.{i}.n_clusters", facts)
+
+
+def _check_smoothing(cfg: dict, facts: CompetitionFacts) -> None:
+    """cluster.smooth_k votes over refine's mined neighbours when the run mines them (SCAN): it cannot ask for more
+    than refine.k. Checked when the labels, and so the mode, are known at load; otherwise at the cluster stage."""
+    smooth_k, ref = cfg["cluster"].get("smooth_k"), cfg.get("refine")
+    if not ref or not _is_int(smooth_k) or not smooth_k or facts.has_labels is None:
+        return
+    from kit.refine import refine
+    from kit.refine.train import resolve_mode
+
+    mode = resolve_mode(ref.get("mode", "auto"), facts.has_labels, bool(ref.get("model")),
+                        ref.get("neighbor_features", "model"))
+    k = ref.get("k", _default(refine, "k"))
+    if mode == "scan" and _is_int(k) and smooth_k > k:
+        raise ConfigError(f"cluster.smooth_k={smooth_k} votes over the neighbours refine mines, refine.k={k} per "
+                          f"image: set cluster.smooth_k <= {k} or refine.k >= {smooth_k}")
 
 
 def feature_dim(cfg: dict, facts: CompetitionFacts) -> tuple[int, str] | None:

@@ -23,6 +23,15 @@ class Interrupted(KitError):
     exit_code = 130
 
 
+def warn_deprecated(old: str, new: str, why: str = "", where: str = "") -> None:
+    """The one line every deprecated spelling (an option, a config key, a syntax) prints on stderr, whole:
+    '[where: ]OLD is deprecated and will be removed; write NEW[ (why)]'. Plain text, so never wrapped."""
+    import sys
+
+    line = f"{where + ': ' if where else ''}{old} is deprecated and will be removed; write {new}"
+    print(line + (f" ({why})" if why else ""), file=sys.stderr, flush=True)
+
+
 def did_you_mean(value, choices) -> str:
     """'; did you mean 'x'?' for the closest of ``choices`` (difflib), or '' when none is close: the one hint of every
     unknown-name error."""

@@ -137,6 +137,18 @@ def _index(part: str, node: list, path: str, item: str) -> int:
     return index
 
 
+def parse_spec(text: str, where: str, name_key: str = "kind") -> dict[str, Any]:
+    """'pca:n_components=50,whiten=true' -> {name_key: 'pca', 'n_components': 50, 'whiten': True}.
+
+    The one way an option names a thing with options of its own (a reduce step, a data source): NAME, then after
+    ':' comma-separated key=value items, each read as every other kit key=value is (split_item)."""
+    name, _, items = text.partition(":")
+    name = name.strip()
+    if not name or "=" in name or "," in name:
+        raise ConfigError(f"{where} {text!r}: expected NAME[:key=value,...], e.g. pca:n_components=50")
+    return {name_key: name, **dict(split_item(item, f"{where} {text!r}") for item in split_top_level(items))}
+
+
 def split_top_level(text: str) -> list[str]:
     """The one comma splitter (sweep values, --step options): '1,2' -> ['1', '2']; commas inside [], {} or quotes
     do not split: '[a,b],c' -> ['[a,b]', 'c']."""

@@ -232,6 +232,8 @@ def test_semi_needs_labels_known_from_the_make_spec():
                                                             r"images, 100 \(competition\.make\.n_images is 100\)"),
     ({"cluster": {"method": "kmeans", "n_clusters": 101}}, r"cluster\.n_clusters=101 is more than"),
     ({"cluster": {"method": "scan", "k": 100}}, r"cluster\.k=100 must be smaller than the number of images, 100"),
+    ({"cluster": {"method": "kmeans", "n_clusters": 10, "smooth_k": 100}},
+     r"cluster\.smooth_k=100 must be smaller than the number of images, 100"),
     ({"refine": {**SCRATCH, "k": 100}}, r"refine\.k=100 must be smaller than the number of images, 100"),
     ({"refine": {**SCRATCH, "n_clusters": 101}}, r"refine\.n_clusters=101 is more than"),
     ({"refine": {**SCRATCH, "neighbor_reduce": [{"method": "pca", "n_components": 500}]}},
@@ -407,7 +409,7 @@ def test_finetune_hidden_is_read_as_head_hidden_with_one_line(fresh_warnings, ca
     cfg = validate_config(_cfg(**FINETUNE, **old))
     assert list(cfg["finetune"].items()) == [("epochs", 2), ("head_hidden", 16), ("lr", 0.01)]  # in its place
     assert old["finetune"] == {"epochs": 2, "hidden": 16, "lr": 0.01}  # the caller's config is not changed
-    assert capsys.readouterr().err == "finetune.hidden is deprecated: use finetune.head_hidden\n"
+    assert capsys.readouterr().err == "finetune.hidden is deprecated and will be removed; write finetune.head_hidden\n"
     # the same stage options as the new name (so the same stage hash), and one line a process, not one a load
     assert validate_config(_cfg(**FINETUNE, finetune={"epochs": 2, "head_hidden": 16, "lr": 0.01})) == cfg
     assert validate_config(_cfg(**FINETUNE, **old)) == cfg
@@ -431,3 +433,16 @@ def test_finetune_hidden_mistakes(fresh_warnings, section, message):
 def test_refine_hidden_is_no_alias(fresh_warnings):
     with pytest.raises(ConfigError, match=r"refine: unknown key 'hidden'; did you mean 'head_hidden'"):
         validate_config(_cfg(refine={**SCRATCH, "hidden": 8}))
+
+
+def test_smooth_k_above_the_neighbours_refine_mines_fails_at_load():
+    """In a SCAN run cluster.smooth_k votes over refine's neighbours file, which holds refine.k per image; before,
+    this failed at the cluster stage, after training."""
+    cfg = _cfg(refine={**SCRATCH, "k": 5}, cluster={"method": "kmeans", "n_clusters": 10, "smooth_k": 6})
+    with pytest.raises(ConfigError, match=r"cluster\.smooth_k=6 votes over the neighbours refine mines, refine\.k=5"):
+        validate_config(cfg)
+    validate_config({**cfg, "cluster": {"method": "kmeans", "n_clusters": 10, "smooth_k": 5}})
+    labeled = {"make": {"source": {"kind": "digits"}, "labels_per_class": 2}}  # semi: no neighbours mined, no vote
+    validate_config(_cfg(competition=labeled, refine={**SCRATCH, "model": "small_cnn", "neighbor_features": "model",
+                                                       "k": 5}, cluster={"method": "kmeans", "n_clusters": 10,
+                                                                         "smooth_k": 6}))

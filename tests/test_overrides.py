@@ -149,3 +149,29 @@ def test_null_for_a_clusterer_or_reducer_key_is_one_line_not_a_traceback(tmp_pat
     with pytest.raises(ConfigError, match=rf"{where.replace('.', r'[.]')} is null; delete the key") as e:
         load_run_config(path, [item])
     assert "\n" not in str(e.value)
+
+
+def test_parse_spec_is_a_name_then_the_shared_items():
+    """NAME:items is a name plus what split_item reads, item by item (oracle: split_item on each part)."""
+    from kit.overrides import parse_spec
+
+    text = "class_tree:root=shared:cifar10,resize=[32, 32],limit=1e3,grayscale=true,note='a,b'"
+    items = ["root=shared:cifar10", "resize=[32, 32]", "limit=1e3", "grayscale=true", "note='a,b'"]
+    assert parse_spec(text, "--x", "kind") == {"kind": "class_tree", **dict(split_item(i, "--x") for i in items)}
+    assert parse_spec("pca", "--step", "method") == {"method": "pca"}
+    assert parse_spec(" pca : n_components=2 ", "--step", "method") == {"method": "pca", "n_components": 2}
+
+
+@pytest.mark.parametrize("text, match", [
+    ("", r"--step '': expected NAME\[:key=value,...\]"),
+    ("n_components=2", r"expected NAME"),
+    ("pca,n_components=2", r"expected NAME"),
+    ("pca:n_components", r"--step 'pca:n_components': expected key=value, got 'n_components'"),
+    ("pca:=2", r"empty key"),
+])
+def test_parse_spec_errors_are_one_line(text, match):
+    from kit.overrides import parse_spec
+
+    with pytest.raises(ConfigError, match=match) as e:
+        parse_spec(text, "--step", "method")
+    assert "\n" not in str(e.value)

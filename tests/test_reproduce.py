@@ -70,7 +70,7 @@ def test_recorded_submissions_are_read_from_submissions_recorded():
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
 def test_what_make_submit_writes_is_ignored_and_the_recorded_ones_are_not():
     written = ["submissions/fashion_mnist-0123456789.csv", "submissions/fashion_mnist-0123456789.json",
-               "submissions/leaderboard.csv", "submissions/leaderboard.csv.lock", "runs/fashion_mnist/config.yaml",
+               "submissions/leaderboard.csv", "submissions/.leaderboard.csv.lock", "runs/fashion_mnist/config.yaml",
                "competitions/fashion_mnist/images.npz"]
     ignored = subprocess.run(["git", "check-ignore", "--no-index", *written], cwd=ROOT, capture_output=True,
                              text=True).stdout.split()

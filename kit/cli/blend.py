@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.options import deprecated
 from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 
 
@@ -49,7 +50,7 @@ def blend_command(
     from kit.submit.writer import write_submission
 
     if old_leaderboard is not None:
-        console.print("--leaderboard PATH is deprecated (in `kit run` --leaderboard is a flag): use --leaderboard-file")
+        deprecated("blend", "--leaderboard PATH", "--leaderboard-file PATH", "--leaderboard is a flag in `kit run`")
         leaderboard = old_leaderboard
     if len(submissions) < 2:
         raise ConfigError(f"a blend needs at least two submissions, got {len(submissions)}")

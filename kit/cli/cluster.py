@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import ClusterMethod, LabelMapping, k_option, seed_option, value
-from kit.cli.options import parse_options
+from kit.cli.options import deprecated, parse_options
 from kit.cli.reduce import config_section
 from kit.errors import ConfigError
 from kit.train.options import check_ranges
@@ -24,8 +24,9 @@ def cluster_command(
                                     help="Number of clusters (default: the competition's n_classes, else 10), or "
                                     "auto: the labeled classes' count, else chosen from the data "
                                     "(kit.cluster.auto_k)."),
-    opt: list[str] = typer.Option([], "--opt", "-O", "--param", help="Clusterer option key=value, repeatable "
+    opt: list[str] = typer.Option([], "--opt", "-O", help="Clusterer option key=value, repeatable "
                                   "(e.g. -O n_init=20)."),
+    old_opt: list[str] = typer.Option([], "--param", hidden=True),  # deprecated: -O/--opt in every command
     config: Optional[Path] = typer.Option(None, "--config", help="YAML file whose 'cluster:' section is the spec; "
                                           "--method/--k/--opt override it."),
     competition: Optional[Path] = typer.Option(None, "--competition", "-c", help="Competition folder: map cluster "
@@ -52,8 +53,7 @@ def cluster_command(
 
     check_file_path(out, "--out")  # before any work, not after the clustering
     if old_neighbors is not None:
-        console.print("--neighbors FILE is deprecated in `kit cluster` (in `kit refine` it is a count): use "
-                      "--neighbors-file")
+        deprecated("cluster", "--neighbors FILE", "--neighbors-file FILE", "--neighbors is a count in `kit refine`")
         neighbors = neighbors if neighbors is not None else old_neighbors
     spec = (config_section(config, "cluster") or {}) if config else {}
     if not isinstance(spec, dict):
@@ -62,7 +62,9 @@ def cluster_command(
     if method:
         spec["method"] = value(method)
     spec.setdefault("method", "kmeans")
-    spec.update(parse_options(opt, "--opt"))
+    if old_opt:
+        deprecated("cluster", "--param KEY=VALUE", "-O/--opt KEY=VALUE", "the option syntax of every kit command")
+    spec.update(parse_options([*opt, *old_opt], "--opt"))
     from kit.config import clusterer_spec, smoothing
 
     given = {"smooth_k": smooth_k, "smooth_alpha": smooth_alpha}

@@ -5,7 +5,8 @@ import typer
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
-from kit.cli.options import parse_options
+from kit.cli.options import source_options
+from kit.overrides import split_top_level
 from kit.cli.output import FORMAT_HELP, Format, print_rows
 
 OVERWRITE_HELP = ("Replace an existing folder kit made, with any files you put in it (they are named on stderr); "
@@ -18,7 +19,8 @@ app.add_typer(comp_app, name="competition")
 def make(
     out: Path = typer.Option(..., "--out", "-o", help="Competition folder to create."),
     name: str = typer.Option(None, help="Competition name (default: the folder name)."),
-    source: str = typer.Option(None, help="Source kind (digits, fashion_mnist, class_tree, npy, ...)."),
+    source: str = typer.Option(None, metavar="KIND[:KEY=VALUE,...]", help="Source kind (digits, fashion_mnist, "
+                               "class_tree, npy, ...), its options after ':' or as -O."),
     opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable."),
     source_file: Path = typer.Option(None, help="Labeled image set .npz from `kit data ingest` (instead of --source)."),
     type: str = typer.Option("label", "--type", help="label | binary | pairs"),
@@ -53,7 +55,7 @@ def make(
     if source_file:
         data, info = ImageSet.load(source_file), {"file": str(source_file)}
     else:
-        info = {"kind": source, **parse_options(opt)}
+        info = source_options(source, opt, "--source")  # fashion_mnist:split=test, or -O split=test
         data = load_source(info)
     group_list = _parse_groups(groups) if groups else None
     path = make_competition(data, out, type, name=name, labels_per_class=labels_per_class,
@@ -92,7 +94,7 @@ def import_(
     size = None
     if resize:
         try:
-            size = [int(v) for v in resize.replace("x", ",").split(",")]
+            size = [int(v) for v in split_top_level(resize.replace("x", ","))]
         except ValueError:
             raise ConfigError(f'--resize must look like "H,W", got {resize!r}') from None
     options = dict(type=type, n_classes=n_classes, images=images, labels=labels, sample=sample, solution=solution,
@@ -122,7 +124,7 @@ def _parse_groups(text: str) -> list[list[str]]:
     """"cat,dog;car,truck" -> [["cat", "dog"], ["car", "truck"]]."""
     from kit.errors import ConfigError
 
-    groups = [[m.strip() for m in g.split(",") if m.strip()] for g in text.split(";")]
+    groups = [split_top_level(g) for g in text.split(";")]  # the one comma splitter; ';' separates the two
     if len(groups) != 2 or not all(groups):
         raise ConfigError(f'--groups must be two non-empty comma lists separated by ";", got {text!r}')
     return groups

@@ -5,7 +5,7 @@ import numpy as np
 import typer
 
 from kit.cli.app import app, console
-from kit.cli.options import parse_options
+from kit.cli.options import source_options
 from kit.cli.output import FORMAT_HELP, Format, print_rows
 
 data_app = typer.Typer(help="Ingest images (npy, folder+CSV, class folders, IDX, torchvision, digits) into an image set.",
@@ -15,10 +15,10 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("ingest")
 def ingest(
-    kind: str = typer.Argument(..., help=(
+    kind: str = typer.Argument(..., metavar="KIND[:KEY=VALUE,...]", help=(
         "npy (x, y, ids) | folder_csv (folder, csv, id_column, label_column) | class_tree (root, split, "
         "limit_per_class) | idx (images, labels) | fashion_mnist (split=train|test|all) | torchvision (name, train, "
-        "download) | digits | imageset (path) -- the option names for --opt in brackets")),
+        "download) | digits | imageset (path) -- the option names in brackets, after ':' or as -O")),
     opt: list[str] = typer.Option([], "--opt", "-O", help="Source option key=value, repeatable (e.g. -O root=dir -O limit=500)."),
     out: Path = typer.Option(..., "--out", "-o", help="Image set .npz to write."),
 ) -> None:
@@ -30,7 +30,7 @@ def ingest(
     """
     from kit.data import load_source
 
-    data = load_source({"kind": kind, **parse_options(opt)})
+    data = load_source(source_options(kind, opt, "KIND"))  # fashion_mnist:split=test, or -O split=test
     data.save(out)
     console.print(f"wrote [bold]{out}[/]: {len(data)} images {data.images.shape[1:]}, {data.n_classes} classes")
 

@@ -7,14 +7,14 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import TTA, FeatureKind, value
-from kit.cli.options import competition_arg, competition_option
+from kit.cli.options import competition_arg, competition_option, competition_positional
 
 
 @app.command("extract")
 def extract_command(
     model: str = typer.Argument(..., help="Model folder, 'raw' (pixels), 'dsift' or 'timm:<arch>'."),
-    competition: Path = typer.Argument(None, show_default=False, help="Competition folder; or -c/--competition."),
-    competition_opt: Path = competition_option(),
+    competition: Path = competition_positional(),
+    competition_opt: Path = competition_option("Competition folder."),
     out: Path = typer.Option(..., "--out", "-o", help="features.npz to write (ids + features)."),
     kind: FeatureKind = typer.Option(FeatureKind.latent, help="latent codes, or class logits (finetuned models)."),
     batch_size: int = typer.Option(512, min=1),
@@ -33,7 +33,7 @@ def extract_command(
     from kit.features.files import load_features
     from kit.train.extract import extract_features
 
-    comp = load_competition(competition_arg(competition, competition_opt))
+    comp = load_competition(competition_arg(competition, competition_opt, "extract"))
     path = extract_features(model, comp.images, out, kind=value(kind), batch_size=batch_size, tta=value(tta),
                             weights=weights, pretrained=pretrained, input_size=input_size)
     console.print(f"wrote [bold]{escape(str(path))}[/]: {load_features(path)[1].shape}")

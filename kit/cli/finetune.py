@@ -7,16 +7,15 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
-from kit.cli.options import competition_arg, competition_option
+from kit.cli.options import competition_arg, competition_option, competition_positional
 from kit.cli.pretrain import OVERWRITE_HELP, RESUME_HELP, SEED_HELP, _section, fresh_out
 
 
 @app.command("finetune")
 def finetune_command(
     model_dir: Path = typer.Argument(..., help="Pretrained model folder."),
-    competition: Path = typer.Argument(None, show_default=False, help="Competition folder with labeled.csv; or "
-                                       "-c/--competition."),
-    competition_opt: Path = competition_option(),
+    competition: Path = competition_positional(),
+    competition_opt: Path = competition_option("Competition folder with labeled.csv."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `finetune:` section gives the options."),
     freeze: bool = typer.Option(None, "--freeze/--no-freeze", help="Keep the encoder frozen (default) or train it too."),
@@ -37,7 +36,7 @@ def finetune_command(
     from kit.train.loop import rerun_hint
     from kit.train.outputs import check_out
 
-    competition = competition_arg(competition, competition_opt)
+    competition = competition_arg(competition, competition_opt, "finetune")
     options = _section(config, "finetune")
     for key, value in dict(freeze_encoder=freeze, epochs=epochs, lr=lr, seed=seed).items():
         if value is not None:

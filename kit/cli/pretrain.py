@@ -7,7 +7,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import Augment, Device, Objective, seed_option, value
-from kit.cli.options import competition_arg, competition_option
+from kit.cli.options import competition_arg, competition_option, competition_positional
 from kit.train.options import DIM_MAX
 
 SEED_HELP = "Seed of weights, batches and augmentation (0 .. 2**32 - 1; default: the config's, else 0)."
@@ -18,9 +18,8 @@ OVERWRITE_HELP = ("Start again where <out> holds an interrupted run or a finishe
 
 @app.command("pretrain")
 def pretrain_command(
-    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (its images.npz is the "
-                                       "training set); or -c/--competition."),
-    competition_opt: Path = competition_option(),
+    competition: Path = competition_positional(),
+    competition_opt: Path = competition_option("Competition folder (its images.npz is the training set)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `pretrain:` section gives the options."),
     model: str = typer.Option(None, help="Registry name: conv_ae4, conv_ae5, mlp_ae, skip_ae, resnet_ae, cifar_resnet18, timm:<arch>."),
@@ -45,7 +44,7 @@ def pretrain_command(
     from kit.train.outputs import check_out
     from kit.train.pretrain import pretrain
 
-    competition = competition_arg(competition, competition_opt)
+    competition = competition_arg(competition, competition_opt, "pretrain")
     options = _section(config, "pretrain")
     for key, given in dict(model=model, objective=value(objective), epochs=epochs, batch_size=batch_size, lr=lr,
                            augment=value(augment), rotation_beta=rotation_beta, seed=seed, device=value(device)).items():

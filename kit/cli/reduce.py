@@ -10,20 +10,7 @@ from rich.markup import escape
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
 from kit.errors import ConfigError
-from kit.overrides import split_item, split_top_level
-
-
-def parse_params(text: str, where: str) -> dict[str, Any]:
-    """'a=1,b=x,c=[1, 2]' -> {"a": 1, "b": "x", "c": [1, 2]}: comma-separated key=value, values as YAML."""
-    return dict(split_item(item, where) for item in split_top_level(text))
-
-
-def parse_step(text: str) -> dict[str, Any]:
-    """'tsne:n_components=2,perplexity=30' -> {"method": "tsne", "n_components": 2, "perplexity": 30}."""
-    method, _, params = text.partition(":")
-    if not method.strip():
-        raise ConfigError(f"--step {text!r}: expected METHOD[:key=value,...]")
-    return {"method": method.strip(), **parse_params(params, f"--step {text!r}")}
+from kit.overrides import parse_spec
 
 
 def config_section(path: Path, section: str) -> Any:
@@ -63,7 +50,7 @@ def reduce_command(
     steps = (config_section(config, "reduce") or []) if config else []
     if not isinstance(steps, list):
         raise ConfigError(f"--config {config}: 'reduce' must be a list of steps, e.g. [{{method: pca}}]")
-    steps = list(steps) + [parse_step(s) for s in step]
+    steps = list(steps) + [parse_spec(s, "--step", "method") for s in step]
     if not steps:
         raise ConfigError("give at least one --step (e.g. --step pca:n_components=50) or a --config with 'reduce:'")
     # every spec checked, and its sizes against the features' (from the file's header), before they are read

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import NeighborFeatures, RefineMode, k_option, seed_option
-from kit.cli.options import competition_arg, competition_option
+from kit.cli.options import competition_arg, competition_option, competition_positional, deprecated
 from kit.cli.pretrain import OVERWRITE_HELP, SEED_HELP, _section, fresh_out
 
 
@@ -17,9 +17,8 @@ from kit.cli.pretrain import OVERWRITE_HELP, SEED_HELP, _section, fresh_out
 def refine_command(
     model_dir: Path = typer.Argument(..., help="Model folder from kit pretrain or kit finetune, or a registered "
                                      "model name to train from scratch (e.g. small_cnn; needs --no-freeze)."),
-    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (all its images are "
-                                       "clustered); or -c/--competition."),
-    competition_opt: Path = competition_option(),
+    competition: Path = competition_positional(),
+    competition_opt: Path = competition_option("Competition folder (all its images are clustered)."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (encoder + clustering head)."),
     config: Path = typer.Option(None, "--config", help="YAML file whose `refine:` section gives the options."),
     mode: RefineMode = typer.Option(None, help="auto: scan, with labeled.csv's labels in its loss when there are "
@@ -49,9 +48,9 @@ def refine_command(
     from kit.train.loop import rerun_hint
     from kit.train.outputs import check_out
 
-    competition = competition_arg(competition, competition_opt)
+    competition = competition_arg(competition, competition_opt, "refine")
     if old_k is not None:
-        console.print("-k is deprecated in `kit refine` (it is the cluster count in `kit cluster`): use --neighbors")
+        deprecated("refine", "-k", "--neighbors", "-k is the cluster count in `kit cluster`")
         k = old_k if k is None else k
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,

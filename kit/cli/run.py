@@ -5,6 +5,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.options import deprecated
 
 
 @app.command("run")
@@ -13,8 +14,9 @@ def run_command(
     overrides: list[str] = typer.Argument(None, metavar="KEY=VALUE", show_default=False,
                                           help="Dotted config overrides, values as YAML: pretrain.epochs=20 "
                                                "cluster.method=gmm reduce.0.n_components=20."),
-    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", "--out", "-o",
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir",
                                   help="Where run folders go: <runs-dir>/<name>/<stage>-<hash>/."),
+    old_runs_dir: Path = typer.Option(None, "--out", "-o", hidden=True),  # deprecated: -o is what a command writes
     force: bool = typer.Option(False, "--force", help="Rerun every stage even if cached."),
     leaderboard: bool = typer.Option(None, "--leaderboard/--no-leaderboard", show_default=False,
                                      help="Append the score to submissions/leaderboard.csv (default: the config's "
@@ -33,7 +35,11 @@ def run_command(
     from kit.io import check_dir_path
     from kit.pipeline import run_pipeline
 
-    check_dir_path(runs_dir, "-o/--runs-dir")  # a file there: one line before any work, not a traceback after it
+    if old_runs_dir is not None:
+        deprecated("run", "-o/--out RUNS_DIR", "--runs-dir RUNS_DIR", "-o names what a command writes; the submission "
+                   "of a run is submit.copy_to")
+        runs_dir = old_runs_dir
+    check_dir_path(runs_dir, "--runs-dir")  # a file there: one line before any work, not a traceback after it
     result = run_pipeline(config, runs_dir=runs_dir, force=force, leaderboard=leaderboard,
                           overrides=list(overrides or []), show_private=private, console=console)
     typer.echo(str(result["submission"]))  # the result, on stdout: a pipe or $(...) gets the path and nothing else

@@ -6,6 +6,7 @@ import typer
 from rich.markup import escape
 
 from kit.cli.app import app, console
+from kit.cli.options import deprecated
 from kit.cli.output import FORMAT_HELP, Format, print_rows, resolve_format
 
 
@@ -16,8 +17,9 @@ def score(
         None, "--competition", "-c", help="Competition folder; its competition.json gives the metric (default: the "
         "\"competition\" key of <submission>.json or submission.json next to it)."),
     solution: Path = typer.Option(None, help="Solution CSV (default: <competition>/hidden/solution.csv)."),
-    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file", "--out", "-o",
+    leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file",
                                      help="Leaderboard log to append to (as in `kit leaderboard --leaderboard-file`)."),
+    old_out: Path = typer.Option(None, "--out", "-o", hidden=True),  # deprecated: -o is what a command writes
     old_leaderboard: Path = typer.Option(None, "--leaderboard", hidden=True),  # deprecated: a flag in `kit run`
     no_leaderboard: bool = typer.Option(False, "--no-leaderboard", help="Do not append to the leaderboard."),
     config_hash: str = typer.Option("", help="Config hash recorded with the entry (default: from the submission's .json)."),
@@ -36,8 +38,12 @@ def score(
     from kit.errors import DataError
 
     if old_leaderboard is not None:
-        console.print("--leaderboard PATH is deprecated (in `kit run` --leaderboard is a flag): use --leaderboard-file")
+        deprecated("score", "--leaderboard PATH", "--leaderboard-file PATH", "--leaderboard is a flag in `kit run`")
         leaderboard = old_leaderboard
+    if old_out is not None:
+        deprecated("score", "-o/--out LEADERBOARD", "--leaderboard-file LEADERBOARD",
+                   "-o names the file a command writes; score appends a row to a leaderboard")
+        leaderboard = old_out
     if not no_leaderboard:
         check_leaderboard(leaderboard, "--leaderboard-file")  # a folder or a foreign CSV: refused before scoring
     meta_path, meta = _submission_meta(submission)

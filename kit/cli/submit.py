@@ -7,15 +7,14 @@ from rich.markup import escape
 
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
-from kit.cli.options import competition_arg, competition_option
+from kit.cli.options import competition_arg, competition_option, competition_positional
 
 
 @app.command("submit")
 def submit_command(
     clusters: Path = typer.Argument(..., help="clusters.npz from `kit cluster`."),
-    competition: Path = typer.Argument(None, show_default=False, help="Competition folder (has "
-                                       "sample_submission.csv); or -c/--competition."),
-    competition_opt: Path = competition_option(),
+    competition: Path = competition_positional(),
+    competition_opt: Path = competition_option("Competition folder (has sample_submission.csv)."),
     out: Path = typer.Option(Path("submission.csv"), "--out", "-o", help="Submission CSV to write (+ .json metadata)."),
     seed: int = seed_option(None, "Seed recorded in the metadata (0 .. 2**32 - 1)."),
     leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file",
@@ -36,7 +35,7 @@ def submit_command(
     from kit.submit.metadata import submission_metadata
     from kit.submit.writer import check_images
 
-    competition = competition_arg(competition, competition_opt)
+    competition = competition_arg(competition, competition_opt, "submit")
     check_file_path(out, "--out")
     check_file_path(out.with_suffix(".json"), "--out")  # its metadata goes beside it
     comp = load_competition(competition)

@@ -6,6 +6,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kit.cli.app import app, console
+from kit.cli.options import deprecated
 
 
 @app.command("sweep")
@@ -18,10 +19,10 @@ def sweep_command(
                                        help="Deprecated spelling of --set (-s is --step in kit reduce)."),
     out: Path = typer.Option(None, "--out", "-o", help="Where results.csv/.md and plots go (default: sweeps/<name>)."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Run folders: <runs-dir>/<name>-<key>_<value>.../"),
-    holdout_source: str = typer.Option(None, "--holdout-source", metavar="KIND[,OPT=VAL...]",
+    holdout_source: str = typer.Option(None, "--holdout-source", metavar="KIND[:KEY=VALUE,...]",
                                        help="Images the pretrain never saw, for test_loss (reconstruction MSE): a "
-                                            "kit data source spec, e.g. fashion_mnist,split=test,limit=1000 or "
-                                            "npy,x=heldout.npy. Competition images in it are dropped."),
+                                            "kit data source, e.g. fashion_mnist:split=test,limit=1000 or "
+                                            "npy:x=heldout.npy. Competition images in it are dropped."),
     private: bool = typer.Option(False, "--private", help="Add the private score to the table (hidden by default)."),
     leaderboard: bool = typer.Option(False, "--leaderboard/--no-leaderboard",
                                      help="Append each cell's score to submissions/leaderboard.csv."),
@@ -41,8 +42,7 @@ def sweep_command(
     from kit.experiments.sweep import run_sweep
 
     if old_sets:  # one release of grace: -s means --step in kit reduce, so sweep's --set gives it up
-        typer.echo("kit sweep: -s is deprecated and will be removed; write --set (-s is --step in kit reduce)",
-                   err=True)
+        deprecated("sweep", "-s", "--set", "-s is --step in `kit reduce`")
     sets = list(sets) + list(old_sets)
     if not sets:
         raise ConfigError("kit sweep needs at least one --set KEY=V1,V2,... (e.g. --set pretrain.epochs=5,10)")

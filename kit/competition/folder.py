@@ -97,11 +97,14 @@ def write_competition(out: Path, meta: dict, images: ImageSet, files: dict[str, 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(out)
     try:
-        write_json(tmp / "competition.json", meta)
-        images.save(tmp / "images.npz")
-        for rel, df in files.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            write_csv(tmp / rel, df)
+        try:
+            write_json(tmp / "competition.json", meta)
+            images.save(tmp / "images.npz")
+            for rel, df in files.items():
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                write_csv(tmp / rel, df)
+        except DataError as e:  # a full disk names the file the user asked for, not the staging folder's copy
+            raise DataError(str(e).replace(str(tmp), str(out))) from None
         if not delete_foreign:
             check_foreign(out, foreign_advice)  # a file added while the images were written is kept too
         safe_rmtree(out, MARKERS)

@@ -1,6 +1,6 @@
 """submissions/leaderboard.csv: one row per scored submission, with what produced it (and for which competition).
 
-Appends hold an exclusive lock on a sidecar ``<file>.lock`` for the whole read-modify-write, so parallel
+Appends hold an exclusive lock on a hidden sidecar ``.<file>.lock`` for the whole read-modify-write, so parallel
 `kit score` / `kit run` processes never lose each other's rows; the rewrite itself is atomic, so a crash never
 truncates the history. A row with the same (file, digest, config_hash) as an earlier one is not added again:
 re-scoring or re-running a cached config leaves the leaderboard as it was.
@@ -61,10 +61,11 @@ def file_digest(path: str | Path) -> str:
 
 @contextmanager
 def locked(path: str | Path) -> Iterator[None]:
-    """Exclusive flock on ``<path>.lock``; the lock file stays (deleting it would race with waiting processes)."""
+    """Exclusive flock on the hidden ``.<name>.lock`` beside ``path`` (as a stage lock): it stays, since deleting it
+    would race with waiting processes, but out of sight of `ls` and of a folder of CSVs."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -41,6 +41,29 @@ def check_seed(seed: Any, where: str = "seed") -> int:
     return int(seed)
 
 
+def source_spec(value: Any, where: str) -> dict[str, Any]:
+    """A source given as text, 'fashion_mnist:split=test,limit=500' (kit.overrides.parse_spec, as a reduce
+    --step is written), or as a mapping with a 'kind'. The old text form 'fashion_mnist,split=test' still reads,
+    with a deprecation line. The kind and options are checked when the source loads."""
+    from kit.errors import warn_deprecated
+    from kit.overrides import parse_spec, split_top_level
+
+    if isinstance(value, dict):
+        if not isinstance(value.get("kind"), str):
+            raise ConfigError(f"{where}: a source mapping needs a 'kind' (e.g. {{kind: fashion_mnist, split: test}}), "
+                              f"got {value!r}")
+        return dict(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a source such as fashion_mnist:split=test,limit=500, got {value!r}")
+    parts = split_top_level(value)
+    if len(parts) > 1 and not any(c in parts[0] for c in ":="):  # KIND,key=value: the old spelling
+        new = f"{parts[0]}:{','.join(parts[1:])}"
+        warn_deprecated(f"{where} {value}", f"{where} {new}", "a source is KIND:key=value,... as a reduce --step is "
+                        "METHOD:key=value,...")
+        value = new
+    return parse_spec(value, where, "kind")
+
+
 def load_source(spec: dict[str, Any]) -> ImageSet:
     """Options every kind accepts: ``limit`` (seeded, class-stratified subset of N images), ``seed``,
     ``resize: [H, W]`` and ``grayscale: true|false`` (file formats apply these while decoding, array formats after).

@@ -6,7 +6,7 @@ Plain YAML validated at load with did-you-mean errors, like run configs:
     title: Two autoencoders x three reductions
     description: free text shown on the page
     base: {...a run config...}     # every run is this config plus a part's overrides
-    holdout: fashion_mnist,split=test,limit=500   # optional: images for the held-out reconstruction loss
+    holdout: fashion_mnist:split=test,limit=500   # optional: images for the held-out reconstruction loss
     parts:
       - title: ...
         notes: free text
@@ -106,7 +106,7 @@ class Experiment:
     base: dict[str, Any]
     parts: list[Part]
     description: str = ""
-    holdout: str | None = None
+    holdout: dict[str, Any] | None = None  # a kit.data.load_source spec
     source: str | None = None
 
 
@@ -245,8 +245,10 @@ def parse_experiment(raw: Any, source: str | None = None) -> Experiment:
     if len(set(slugs)) != len(slugs):
         raise ConfigError(f"part titles must differ (their folder names repeat: {slugs})")
     holdout = raw.get("holdout")
-    if holdout is not None and not isinstance(holdout, str):
-        raise ConfigError(f"holdout must be a source spec string like 'fashion_mnist,split=test,limit=500', got {holdout!r}")
+    if holdout is not None:  # its form now; whether the source loads, when the experiment runs
+        from kit.data.sources import source_spec
+
+        holdout = source_spec(holdout, "holdout")
     return Experiment(name, _text(raw.get("title"), "title") or name, copy.deepcopy(base), parsed,
                       _text(raw.get("description"), "description"), holdout, source)
 

@@ -14,8 +14,8 @@ Why this shape:
 
 Held-out reconstruction loss (``holdout``): pretrain trains on *every* competition image, so the
 competition cannot give a test loss. ``holdout`` is a ``kit.data.load_source`` spec of other images
-(e.g. ``fashion_mnist,split=test,limit=1000`` for a competition built from the train split, or
-``npy,x=heldout.npy``); images byte-identical to a competition image are dropped (a source that is the
+(e.g. ``fashion_mnist:split=test,limit=1000`` for a competition built from the train split, or
+``npy:x=heldout.npy``); images byte-identical to a competition image are dropped (a source that is the
 competition itself, like ``digits`` for a digits competition, is refused). ``test_loss`` is the mean
 ``kit.train.extract.reconstruction_errors`` (per-image MSE of pixels in [0, 1], eval mode, no noise or
 augmentation) on those images; ``train_loss`` is the same measure on the competition images the model trained on.
@@ -38,7 +38,7 @@ from rich.console import Console
 from kit.config import SECTIONS, read_config_file, validate_config
 from kit.errors import ConfigError, KitError, did_you_mean
 from kit.io import atomic_path, read_json, write_csv, write_json, write_text
-from kit.overrides import apply_overrides, parse_value, split_item, split_top_level
+from kit.overrides import apply_overrides, parse_value, split_top_level
 from kit.pipeline.cache import MARKER, hash_obj
 from kit.pipeline.runner import run_pipeline
 
@@ -96,14 +96,12 @@ def parse_set(item: str) -> tuple[str, list[str]]:
     return key, texts
 
 
-def parse_holdout(spec: str | None) -> dict[str, Any] | None:
-    """'fashion_mnist,split=test,limit=500' -> {'kind': 'fashion_mnist', 'split': 'test', 'limit': 500}."""
-    if spec is None:
-        return None
-    parts = split_top_level(spec)
-    if not parts or "=" in parts[0]:
-        raise ConfigError(f"--holdout-source {spec!r}: expected KIND[,opt=val...] (e.g. fashion_mnist,split=test)")
-    return {"kind": parts[0], **dict(split_item(p, f"--holdout-source {p!r}") for p in parts[1:])}
+def parse_holdout(spec: str | dict | None) -> dict[str, Any] | None:
+    """'fashion_mnist:split=test,limit=500' -> {'kind': 'fashion_mnist', 'split': 'test', 'limit': 500}
+    (kit.data.sources.source_spec)."""
+    from kit.data.sources import source_spec
+
+    return None if spec is None else source_spec(spec, "--holdout-source")
 
 
 def grid(base_name: str, sets: list[str]) -> list[Cell]:
@@ -334,7 +332,7 @@ def load_data(raw: dict, base: dict, holdout: str | dict | None, console: Consol
     from kit.competition import load_competition
     from kit.pipeline import stages
 
-    holdout_spec = parse_holdout(holdout) if isinstance(holdout, str) else holdout
+    holdout_spec = parse_holdout(holdout)
     raw = pinned_config(raw, base)
     comp = load_competition(stages.build_competition(raw["competition"], base["seed"], console))
     held = None

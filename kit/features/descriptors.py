@@ -12,12 +12,11 @@ import torch
 from kit.errors import ConfigError
 
 DESCRIPTORS = ("pixels", "dsift")
-GRID = 5  # dense SIFT positions per side, whatever the image size: about 5 x 5 x 128 = 3,200 numbers per image
 
 
 def dsift_geometry(height: int, width: int) -> tuple[int, int]:
-    """(spatial_bin_size, stride) so that 4 x 4 cells cover about 3/7 of the image and GRID x GRID positions fit:
-    28 px -> (3, 4), 32 px -> (3, 5), 8 px -> (1, 1)."""
+    """(spatial_bin_size, stride) so that 4 x 4 cells cover about 3/7 of the image and 5 x 5 positions fit, whatever
+    the image size (5 x 5 x 128 numbers per image): 28 px -> (3, 4), 32 px -> (3, 5), 8 px -> (1, 1)."""
     side = min(height, width)
     return max(1, round(3 * side / 28)), max(1, round(side / 7))
 

@@ -67,6 +67,10 @@ def _check_ids(ids: np.ndarray, features: np.ndarray, path) -> None:
         raise DataError(f"{path}: 'ids' must be a 1-D array, got shape {ids.shape}")
     if len(ids) != len(features):
         raise DataError(f"{path}: {len(ids)} ids for {len(features)} feature rows; expected one id per row")
+    values, counts = np.unique(ids.astype(str), return_counts=True)
+    if len(values) != len(ids):  # two rows for one image: its cluster would be whichever the writer met last
+        raise DataError(f"{path}: id {str(values[counts > 1][0])!r} is on {counts.max()} rows; expected each id once "
+                        f"({int((counts > 1).sum())} ids repeated)")
 
 
 def save_clusters(path: str | Path, ids, clusters, labels=None, probabilities=None, *,

@@ -262,6 +262,11 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
         index = labeled_positions(ids, comp, embedding_path)
         y = np.full(len(ids), -1, dtype=np.int64)
         y[index] = comp.labeled.labels
+    neighbours = None
+    if smooth_k:  # before clustering: a neighbours file that does not fit fails first, not after the work
+        from kit.cluster.smoothing import neighbour_indices
+
+        neighbours = neighbour_indices(X, ids, smooth_k, neighbors, seed)
     _say(console, f"cluster: {spec['method']} (k={spec['n_clusters']}) on {X.shape[0]} x {X.shape[1]}"
                   + (f", {int((y >= 0).sum())} labeled" if y is not None else ""))
     t0 = time.perf_counter()
@@ -279,9 +284,8 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     if spec["method"] == "argmax":  # class logits: softmax
         e = np.exp(X - X.max(1, keepdims=True))
         probabilities = e / e.sum(1, keepdims=True)
-    if smooth_k:
-        probabilities, clusters = _smooth(X, ids, clusters, probabilities, smooth_k, smooth_alpha, neighbors, seed,
-                                          console)
+    if neighbours is not None:
+        probabilities, clusters = _smooth(clusters, probabilities, neighbours, smooth_k, smooth_alpha, console)
     _, sizes = np.unique(clusters, return_counts=True)
     _say(console, f"cluster: done, {len(sizes)} clusters (sizes {sizes.min()}..{sizes.max()}) "
                   f"in {time.perf_counter() - t0:.1f}s")
@@ -310,11 +314,12 @@ def cluster_stage(comp, embedding_path: Path, spec: dict[str, Any], seed: int, o
     return path
 
 
-def _smooth(X, ids, clusters, probabilities, k: int, alpha: float, neighbors, seed: int, console):
-    """(probabilities, clusters) after neighbour smoothing; one-hot clusters stand in for missing probabilities."""
-    from kit.cluster.smoothing import neighbour_indices, smooth_clusters
+def _smooth(clusters, probabilities, neighbours: tuple, k: int, alpha: float, console):
+    """(probabilities, clusters) after neighbour smoothing; one-hot clusters stand in for missing probabilities.
+    ``neighbours``: (indices, where they come from), from kit.cluster.smoothing.neighbour_indices."""
+    from kit.cluster.smoothing import smooth_clusters
 
-    indices, source = neighbour_indices(X, ids, k, neighbors, seed)
+    indices, source = neighbours
     probabilities, smoothed = smooth_clusters(probabilities, clusters, indices, alpha)
     _say(console, f"cluster: smoothed over {k} of {source} (alpha {alpha}): "
                   f"{int((smoothed != clusters).sum())} images changed cluster")

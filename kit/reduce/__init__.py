@@ -18,7 +18,7 @@ from kit.reduce.scaling import L2Normalize, Standardize
 from kit.reduce.spectral import SpectralReducer
 from kit.reduce.tsne import TSNEReducer
 from kit.reduce.umap import UMAPReducer
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 
 REDUCERS = Registry("reduce")
 for _name, _cls in {
@@ -46,8 +46,16 @@ def check_shapes(steps: list[dict[str, Any]], n: int | None, d: int, seed: int |
     features, the reduce stage before its folder is made."""
     if not isinstance(steps, (list, tuple)):
         raise ConfigError(f"reduce: steps must be a list of specs, got {type(steps).__name__}")
-    for spec in steps:
-        d = create_reducer(spec, seed=seed).output_dim(n, d)
+    for i, spec in enumerate(steps):
+        try:
+            d_out = create_reducer(spec, seed=seed).output_dim(n, d)
+        except (ConfigError, DataError) as e:
+            if i == 0:
+                raise
+            # a later step's input is the previous step's output, not the features: say so, or "10 features" puzzles
+            raise type(e)(f"step {i + 1} of the chain: {e}; its input is step {i}'s output ({d} columns from "
+                          f"{steps[i - 1].get('method')}), not the features") from None
+        d = d_out
     return d
 
 
@@ -58,12 +66,10 @@ def reduce(X, steps: list[dict[str, Any]], seed: int = 0,
     is called before step i."""
     if not isinstance(steps, (list, tuple)):
         raise ConfigError(f"reduce: steps must be a list of specs, got {type(steps).__name__}")
-    reducers = [create_reducer(spec, seed=seed) for spec in steps]
     Z = np.asarray(X, dtype=np.float64)
     if Z.ndim == 2:  # anything else is the first step's input error
-        d = Z.shape[1]
-        for reducer in reducers:
-            d = reducer.output_dim(Z.shape[0], d)
+        check_shapes(steps, Z.shape[0], Z.shape[1], seed=seed)
+    reducers = [create_reducer(spec, seed=seed) for spec in steps]
     for i, (spec, reducer) in enumerate(zip(steps, reducers)):
         if on_step is not None:
             on_step(i, spec)

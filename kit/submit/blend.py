@@ -45,8 +45,10 @@ def parse_weights(text: str | None) -> list[float] | None:
     """``"0.5,0.3,0.2"`` -> [0.5, 0.3, 0.2]; None stays None (equal weights)."""
     if text is None:
         return None
+    from kit.overrides import split_top_level
+
     out = []
-    for part in text.split(","):
+    for part in split_top_level(text):
         try:
             out.append(float(part.strip()))
         except ValueError:

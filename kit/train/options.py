@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib
 import math
 import numbers
-import sys
 from dataclasses import dataclass
 from typing import Any
 
-from kit.errors import ConfigError
+from kit.errors import ConfigError, warn_deprecated
 
 SEED_MAX = 2**32 - 1  # numpy and sklearn seeds: 0 .. 2**32 - 1
 DIM_MAX = 65536  # a latent or layer width beyond this is a typo, not a model that fits in memory
@@ -173,7 +172,7 @@ def rename_deprecated(section: str, options: Any) -> Any:
         options = {new if key == old else key: value for key, value in options.items()}
         if (section, old) not in _WARNED:
             _WARNED.add((section, old))
-            print(f"{section}.{old} is deprecated: use {section}.{new}", file=sys.stderr)
+            warn_deprecated(f"{section}.{old}", f"{section}.{new}")
     return options
 
 

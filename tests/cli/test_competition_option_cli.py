@@ -1,6 +1,6 @@
-"""-c/--competition in the commands that also take the competition folder as their last positional argument
-(pretrain, finetune, refine, extract, submit): either form reaches the same code; neither, or two different folders,
-is a usage error (exit 2, one 'Error:' line) before any work."""
+"""-c/--competition in the commands that took the competition folder as their last positional argument (pretrain,
+finetune, refine, extract, submit): the positional form still reaches the same code, with one deprecation line;
+neither, or two different folders, is a usage error (exit 2, one 'Error:' line) before any work."""
 import numpy as np
 import pytest
 
@@ -9,6 +9,10 @@ from kit.data import load_source
 from tests.cli_main import kit_main
 
 COMMANDS = ("pretrain", "finetune", "refine", "extract", "submit")
+
+
+def deprecation_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if "deprecated" in line]
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +72,23 @@ def test_training_commands_take_c_as_the_positional(tmp_path, comp, capsys, monk
     comp_dir, _, clusters = comp
     calls = _recorder(monkeypatch)
     before, out = _before(command, tmp_path, clusters), tmp_path / "out"
-    code, _, err = kit_main(capsys, command, *before, comp_dir, "-o", out)
+    code, _, err = kit_main(capsys, command, *before, comp_dir, "-o", out)  # deprecated: one line says so
     assert code == 0, err
+    assert deprecation_lines(err) == [f"kit {command}: the COMPETITION argument is deprecated and will be removed; "
+                                      f"write -c {comp_dir} (the competition is -c/--competition in every command)"]
     for form in (["-c", comp_dir], ["--competition", comp_dir]):
         code, _, err = kit_main(capsys, command, *before, *form, "-o", out)
-        assert code == 0, err
+        assert code == 0 and deprecation_lines(err) == [], err
     code, _, err = kit_main(capsys, command, "-c", comp_dir, *before, "-o", out)  # -c before the other positional
-    assert code == 0, err
+    assert code == 0 and deprecation_lines(err) == [], err
     assert [c[0] for c in calls] == [command] * 4
     assert all(_same(calls[0], c) for c in calls[1:]), calls
 
 
 def test_extract_takes_c_as_the_positional(tmp_path, comp, capsys):
     comp_dir, _, _ = comp
-    assert kit_main(capsys, "extract", "raw", comp_dir, "-o", tmp_path / "a.npz")[0] == 0
+    code, _, err = kit_main(capsys, "extract", "raw", comp_dir, "-o", tmp_path / "a.npz")
+    assert code == 0 and len(deprecation_lines(err)) == 1, err
     assert kit_main(capsys, "extract", "raw", "-c", comp_dir, "-o", tmp_path / "b.npz")[0] == 0
     assert kit_main(capsys, "extract", "-c", comp_dir, "raw", "-o", tmp_path / "c.npz")[0] == 0
     a = np.load(tmp_path / "a.npz")
@@ -93,11 +100,12 @@ def test_extract_takes_c_as_the_positional(tmp_path, comp, capsys):
 def test_submit_takes_c_before_or_after_the_clusters(tmp_path, comp, capsys):
     _, comp_dir, clusters = comp
     outs = []
-    for i, args in enumerate([[clusters, comp_dir], ["-c", comp_dir, clusters], [clusters, "--competition", comp_dir],
-                              [clusters, comp_dir, "-c", comp_dir]]):  # both, naming the same folder: fine
+    for i, (args, deprecated) in enumerate([([clusters, comp_dir], 1), (["-c", comp_dir, clusters], 0),
+                                            ([clusters, "--competition", comp_dir], 0),
+                                            ([clusters, comp_dir, "-c", comp_dir], 1)]):  # both, the same folder: fine
         out = tmp_path / f"s{i}.csv"
         code, _, err = kit_main(capsys, "submit", *args, "-o", out, "--seed", "1")
-        assert code == 0, err
+        assert code == 0 and len(deprecation_lines(err)) == deprecated, err
         outs.append(out.read_text())
     assert len(set(outs)) == 1
 
@@ -128,12 +136,26 @@ def test_no_competition_is_a_usage_error(tmp_path, comp, capsys, monkeypatch, co
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_help_lists_the_option(command, capsys):
+def test_help_lists_the_option_not_the_old_positional(command, capsys):
     from kit.cli.main import main
 
     main([command, "-h"])  # help: returns (click's standalone_mode=False), exit code 0
     out = capsys.readouterr().out
-    assert "--competition" in out and "-c" in out and "[COMPETITION]" in out.upper()
+    assert "--competition" in out and "-c" in out and "COMPETITION]" not in out.upper()
+
+
+def test_a_deprecation_line_is_never_wrapped(tmp_path, comp, capsys, monkeypatch):
+    """Off a terminal (a log, CI) rich wrapped at 80 columns; the line is whole whatever the width."""
+    comp_dir, _, _ = comp
+    monkeypatch.setenv("COLUMNS", "40")
+    deep = tmp_path / ("a-long-folder-name" * 4)
+    deep.mkdir()
+    long_comp = deep / "c"
+    long_comp.symlink_to(comp_dir)
+    code, _, err = kit_main(capsys, "extract", "raw", long_comp, "-o", tmp_path / "a.npz")
+    assert code == 0, err
+    assert deprecation_lines(err) == [f"kit extract: the COMPETITION argument is deprecated and will be removed; "
+                                      f"write -c {long_comp} (the competition is -c/--competition in every command)"]
 
 
 def test_competition_arg():
@@ -143,8 +165,8 @@ def test_competition_arg():
 
     from kit.cli.options import competition_arg
 
-    assert competition_arg(Path("a"), None) == Path("a") and competition_arg(None, Path("b")) == Path("b")
-    assert competition_arg(Path("a/"), Path("./a")) == Path("a")
+    assert competition_arg(Path("a"), None, "x") == Path("a") and competition_arg(None, Path("b"), "x") == Path("b")
+    assert competition_arg(Path("a/"), Path("./a"), "x") == Path("a")
     for positional, option in ((None, None), (Path("a"), Path("b"))):
         with pytest.raises(typer.BadParameter):
-            competition_arg(positional, option)
+            competition_arg(positional, option, "x")

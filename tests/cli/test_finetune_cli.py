@@ -11,7 +11,7 @@ from kit.data import load_source
 from kit.models import load_model
 from tests.cli_main import kit_main
 
-DEPRECATION = "finetune.hidden is deprecated: use finetune.head_hidden"
+DEPRECATION = "finetune.hidden is deprecated and will be removed; write finetune.head_hidden"
 
 
 @pytest.fixture(scope="module")

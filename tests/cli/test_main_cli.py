@@ -27,13 +27,13 @@ def kit(*args, cwd=None, **kwargs):
     (["run"], "Missing argument 'CONFIG'"),
     (["nosuch"], "No such command 'nosuch'"),
     (["run", "x.yaml", "--bogus"], "No such option: --bogus"),
-    (["pretrain", "nowhere", "-o", "m", "--epochs", "abc"], "Invalid value for '--epochs'"),
-    (["pretrain", "nowhere", "-o", "m", "--objective", "magic"], "'magic' is not one of 'reconstruction', 'denoising', 'simclr'"),
-    (["pretrain", "nowhere", "-o", "m", "--augment", "huge"], "'huge' is not one of 'none', 'light', 'heavy'"),
-    (["pretrain", "nowhere", "-o", "m", "--device", "tpu"], "'tpu' is not one of 'auto', 'cpu', 'cuda'"),
+    (["pretrain", "-c", "nowhere", "-o", "m", "--epochs", "abc"], "Invalid value for '--epochs'"),
+    (["pretrain", "-c", "nowhere", "-o", "m", "--objective", "magic"], "'magic' is not one of 'reconstruction', 'denoising', 'simclr'"),
+    (["pretrain", "-c", "nowhere", "-o", "m", "--augment", "huge"], "'huge' is not one of 'none', 'light', 'heavy'"),
+    (["pretrain", "-c", "nowhere", "-o", "m", "--device", "tpu"], "'tpu' is not one of 'auto', 'cpu', 'cuda'"),
     (["cluster", "nowhere.npz", "-o", "c.npz", "--method", "dbscan"], "'dbscan' is not one of 'agglomerative'"),
     (["cluster", "nowhere.npz", "-o", "c.npz", "--mapping", "best"], "'best' is not one of 'majority', 'hungarian'"),
-    (["extract", "raw", "nowhere", "-o", "f.npz", "--kind", "pixels"], "'pixels' is not one of 'latent', 'logits'"),
+    (["extract", "raw", "-c", "nowhere", "-o", "f.npz", "--kind", "pixels"], "'pixels' is not one of 'latent', 'logits'"),
     (["cluster", "nowhere.npz", "--method", "kmeans"], "Missing option '--out'"),
     (["leaderboard", "--top", "-1"], "Invalid value for '--top'"),
 ])
@@ -64,8 +64,11 @@ def test_every_command_help_has_an_example_and_lists_choices():
     for command in COMMANDS:
         proc = kit(command, "-h")
         assert proc.returncode == 0 and "Example:" in proc.stdout, command
-        if command != "leaderboard":  # the only command that writes nothing
-            assert "--out" in proc.stdout and " -o " in proc.stdout, f"{command} writes, so it takes -o/--out"
+        # -o/--out is what a command creates; score and run append to a log / keep run folders (their own options),
+        # leaderboard writes nothing
+        offers = "--out" in proc.stdout and " -o " in proc.stdout
+        assert offers == (command not in ("leaderboard", "score", "run")), f"{command}: -o/--out offered: {offers}"
+    assert "--leaderboard-file" in kit("score", "-h").stdout and "--runs-dir" in kit("run", "-h").stdout
     assert "reconstruction|denoising|simclr" in kit("pretrain", "-h").stdout
     assert "majority|hungarian" in kit("cluster", "-h").stdout
 
@@ -125,7 +128,7 @@ def test_sigint_to_a_running_pretrain_exits_130(tmp_path):
 
     comp = make_competition(load_source({"kind": "digits", "limit": 300}), tmp_path / "comp", "label")
     out = tmp_path / "model"
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "pretrain", str(comp), "-o", str(out), "--model", "mlp_ae",
+    proc = subprocess.Popen([sys.executable, "-m", "kit", "pretrain", "-c", str(comp), "-o", str(out), "--model", "mlp_ae",
                              "--epochs", "100000", "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=ENV)
     try:
@@ -146,7 +149,7 @@ def test_sigint_to_a_running_pretrain_exits_130(tmp_path):
 
     # a plain `kit pretrain` rerun is refused (it would start over), so the message names the flag that resumes
     resume_from = int(re.search(r"pretrain interrupted; rerun with --resume to resume from epoch (\d+)", err).group(1))
-    again = kit("pretrain", comp, "-o", out, "--model", "mlp_ae", "--epochs", resume_from + 1, "--device", "cpu",
+    again = kit("pretrain", "-c", comp, "-o", out, "--model", "mlp_ae", "--epochs", resume_from + 1, "--device", "cpu",
                 "--resume")
     assert again.returncode == 0, again.stderr
     first = re.search(r"pretrain mlp_ae (\d+)/", again.stderr).group(1)

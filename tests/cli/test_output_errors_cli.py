@@ -42,7 +42,7 @@ def test_score_refuses_a_foreign_csv_or_a_folder_as_leaderboard(tmp_path, scored
     foreign.write_text("name,age\nann,31\n")
     for out, words in ((foreign, "people.csv: not a kit leaderboard (columns name,age"),
                        (tmp_path, "is a folder; expected a file path")):
-        code, _, err = kit_main(capsys, "score", sub, "-c", comp_dir, "-o", out)
+        code, _, err = kit_main(capsys, "score", sub, "-c", comp_dir, "--leaderboard-file", out)
         assert code == 2 and one_line(err, words), err
     assert foreign.read_text() == "name,age\nann,31\n" and sorted(p.name for p in tmp_path.iterdir()) == ["people.csv"]
 
@@ -50,11 +50,11 @@ def test_score_refuses_a_foreign_csv_or_a_folder_as_leaderboard(tmp_path, scored
 def test_score_on_a_full_disk_ends_in_one_line_and_keeps_the_leaderboard(tmp_path, scored, monkeypatch, capsys):
     comp_dir, sub = scored
     board = tmp_path / "lb.csv"
-    assert kit_main(capsys, "score", sub, "-c", comp_dir, "-o", board)[0] == 0
+    assert kit_main(capsys, "score", sub, "-c", comp_dir, "--leaderboard-file", board)[0] == 0
     before = board.read_bytes()
     (tmp_path / "t.csv").write_bytes(sub.read_bytes())  # another file: a new row to add
     disk_full(monkeypatch, pd.DataFrame, "to_csv")
-    code, _, err = kit_main(capsys, "score", tmp_path / "t.csv", "-c", comp_dir, "-o", board)
+    code, _, err = kit_main(capsys, "score", tmp_path / "t.csv", "-c", comp_dir, "--leaderboard-file", board)
     last = err.strip().splitlines()[-1]
     assert code == 2 and last == f"error: {board}: no space left on device; nothing was written (free some space and rerun)"
     assert "Traceback" not in err and board.read_bytes() == before
@@ -62,7 +62,7 @@ def test_score_on_a_full_disk_ends_in_one_line_and_keeps_the_leaderboard(tmp_pat
 
 
 @pytest.mark.parametrize("command", [
-    lambda comp, out: ["refine", "small_cnn", comp, "--no-freeze", "--neighbor-features", "dsift", "-o", out],
+    lambda comp, out: ["refine", "small_cnn", "-c", comp, "--no-freeze", "--neighbor-features", "dsift", "-o", out],
     lambda comp, out: ["sweep", "configs/digits.yaml", "--set", "seed=1,2", "-o", out],
 ], ids=["refine", "sweep"])
 def test_a_file_where_a_folder_is_expected(tmp_path, scored, capsys, command):
@@ -77,7 +77,7 @@ def test_a_file_where_a_folder_is_expected(tmp_path, scored, capsys, command):
 def test_extract_on_a_full_disk(tmp_path, scored, monkeypatch, capsys):
     comp_dir, _ = scored
     disk_full(monkeypatch, np, "savez")
-    code, _, err = kit_main(capsys, "extract", "raw", comp_dir, "-o", tmp_path / "f.npz")
+    code, _, err = kit_main(capsys, "extract", "raw", "-c", comp_dir, "-o", tmp_path / "f.npz")
     assert code == 2 and one_line(err, f"{tmp_path / 'f.npz'}: no space left on device"), err
     assert list(tmp_path.iterdir()) == []
 

@@ -45,9 +45,15 @@ def test_reduce_then_cluster_round_trip(tmp_path, digits):
     assert Z.shape == (400, 2)
 
     out = tmp_path / "clusters.npz"
-    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "--param", "n_init=3", "--out", out])
+    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "-O", "n_init=3", "--out", out])
     assert r.exit_code == 0, r.output
     c = load_clusters(out)
+    old = tmp_path / "old.npz"  # --param: the deprecated spelling of -O, the same clusters and one line saying so
+    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "--param", "n_init=3", "--out", old])
+    assert r.exit_code == 0 and [x for x in r.output.splitlines() if "deprecated" in x] == [
+        "kit cluster: --param KEY=VALUE is deprecated and will be removed; write -O/--opt KEY=VALUE (the option "
+        "syntax of every kit command)"], r.output
+    np.testing.assert_array_equal(load_clusters(old)["clusters"], c["clusters"])
     np.testing.assert_array_equal(c["ids"], ids)
     assert "labels" not in c
     assert cluster_accuracy(y, c["clusters"]) > 0.5  # chance is about 0.12
@@ -88,7 +94,7 @@ def test_competition_labels_map_clusters(tmp_path, digits, monkeypatch):
     (["reduce", "{feats}", "--step", "pcaa", "--out", "x.npz"], "unknown method 'pcaa'; did you mean 'pca'"),
     (["reduce", "{feats}", "--step", "pca:n_components", "--out", "x.npz"], "expected key=value"),
     (["reduce", "{feats}", "--out", "x.npz"], "at least one --step"),
-    (["cluster", "{feats}", "--method", "kmeans", "--param", "n_inti=3", "--out", "x.npz"], "did you mean 'n_init'"),
+    (["cluster", "{feats}", "--method", "kmeans", "-O", "n_inti=3", "--out", "x.npz"], "did you mean 'n_init'"),
 ])
 def test_bad_options_raise_config_errors(tmp_path, digits, args, match):
     feats = digits[0]
@@ -120,7 +126,10 @@ def test_cli_and_pipeline_share_the_stage_code(tmp_path, digits):
 
 
 def test_step_values_are_yaml_lists_too(tmp_path, digits):
-    from kit.cli.reduce import parse_step
+    from kit.overrides import parse_spec
+
+    def parse_step(text):
+        return parse_spec(text, "--step", "method")
 
     assert parse_step("pca:n_components=5,whiten=true") == {"method": "pca", "n_components": 5, "whiten": True}
     assert parse_step("x:a=[1, 2],b={c: 3},d=1e-3") == {"method": "x", "a": [1, 2], "b": {"c": 3}, "d": 0.001}
@@ -146,6 +155,7 @@ def _bad_features(tmp_path, kind):
     X = rng.normal(size=(40, 5)).astype(np.float32)
     arrays = {"one_d": dict(ids=ids, features=X[:, 0]),
               "three_ids": dict(ids=ids[:3], features=X),
+              "repeated_ids": dict(ids=np.r_[ids[:20], ids[:20]], features=X),
               "huge": dict(ids=ids, features=X * np.float32(1e30))}[kind]
     path = tmp_path / f"{kind}.npz"
     np.savez(path, **arrays)
@@ -154,6 +164,7 @@ def _bad_features(tmp_path, kind):
 
 BAD_FILES = [("one_d", r"'features' must be a non-empty \(N, D\) array, got shape \(40,\)"),
              ("three_ids", r"3 ids for 40 feature rows"),
+             ("repeated_ids", r"id 'img_0' is on 2 rows; expected each id once \(20 ids repeated\)"),
              ("huge", r"'features' holds \|x\| up to .*e\+30, above 1e\+15.*scale the features down")]
 COMMANDS = {"reduce-pca": ["reduce", "--step", "pca:n_components=2"],
             "reduce-tsne": ["reduce", "--step", "tsne:perplexity=5"],

@@ -7,20 +7,20 @@ from tests.interrupts import crash_after_epoch
 
 def test_refine_cli_errors_and_success(tmp_path):
     comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
-    bad = kit("refine", str(tmp_path / "nomodel"), str(comp), "-o", str(tmp_path / "out"))
+    bad = kit("refine", str(tmp_path / "nomodel"), "-c", str(comp), "-o", str(tmp_path / "out"))
     assert bad.returncode == 2 and "not a kit model folder" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "out").exists()
     model = tmp_path / "ae"
-    assert kit("pretrain", str(comp), "-o", str(model), "--model", "mlp_ae", "--epochs", "2").returncode == 0
-    big_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--neighbors", "500")
+    assert kit("pretrain", "-c", str(comp), "-o", str(model), "--model", "mlp_ae", "--epochs", "2").returncode == 0
+    big_k = kit("refine", str(model), "-c", str(comp), "-o", str(tmp_path / "out"), "--neighbors", "500")
     assert big_k.returncode == 2 and "k=500 must be smaller" in big_k.stderr and not (tmp_path / "out").exists()
-    old_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "-k", "500")  # old spelling: still read
-    assert old_k.returncode == 2 and "use --neighbors" in old_k.stderr and "k=500 must be smaller" in old_k.stderr
-    semi = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--mode", "semi")
+    old_k = kit("refine", str(model), "-c", str(comp), "-o", str(tmp_path / "out"), "-k", "500")  # old spelling: still read
+    assert old_k.returncode == 2 and "write --neighbors" in old_k.stderr and "k=500 must be smaller" in old_k.stderr
+    semi = kit("refine", str(model), "-c", str(comp), "-o", str(tmp_path / "out"), "--mode", "semi")
     assert semi.returncode == 2 and "needs labeled images" in semi.stderr
-    bad_k = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--n-clusters", "many")
+    bad_k = kit("refine", str(model), "-c", str(comp), "-o", str(tmp_path / "out"), "--n-clusters", "many")
     assert bad_k.returncode == 2 and "--n-clusters" in bad_k.stderr and "integer >= 1 or auto" in bad_k.stderr
-    ok = kit("refine", str(model), str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1",
+    ok = kit("refine", str(model), "-c", str(comp), "-o", str(tmp_path / "out"), "--epochs", "3", "--self-label-epochs", "1",
              "--n-clusters", "auto")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "out" / "probabilities.npz").exists() and (tmp_path / "out" / "model.json").exists()
@@ -32,13 +32,13 @@ def test_refine_cli_errors_and_success(tmp_path):
 
 def test_refine_cli_trains_a_fresh_network(tmp_path):
     comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
-    typo = kit("refine", "smal_cnn", str(comp), "-o", str(tmp_path / "out"))
+    typo = kit("refine", "smal_cnn", "-c", str(comp), "-o", str(tmp_path / "out"))
     assert typo.returncode == 2 and "did you mean 'small_cnn'" in typo.stderr and not (tmp_path / "out").exists()
-    frozen = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--neighbor-features", "dsift")
+    frozen = kit("refine", "small_cnn", "-c", str(comp), "-o", str(tmp_path / "out"), "--neighbor-features", "dsift")
     assert frozen.returncode == 2 and "--no-freeze" in frozen.stderr and not (tmp_path / "out").exists()
-    random_nb = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze")
+    random_nb = kit("refine", "small_cnn", "-c", str(comp), "-o", str(tmp_path / "out"), "--no-freeze")
     assert random_nb.returncode == 2 and "features are random" in random_nb.stderr
-    ok = kit("refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
+    ok = kit("refine", "small_cnn", "-c", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
              "dsift", "--epochs", "1", "--self-label-epochs", "0")
     assert ok.returncode == 0, ok.stderr
     assert '"fresh": true' in (tmp_path / "out" / "model.json").read_text()
@@ -54,7 +54,7 @@ def test_refine_cli_interrupt_names_resume_and_refuses_other_options(tmp_path, m
     from kit.cli.main import main as kit_main
 
     comp = make_competition(load_source({"kind": "digits", "limit": 200}), tmp_path / "comp", "label")
-    args = ["refine", "small_cnn", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
+    args = ["refine", "small_cnn", "-c", str(comp), "-o", str(tmp_path / "out"), "--no-freeze", "--neighbor-features",
             "dsift", "--neighbors", "10", "--epochs", "3", "--self-label-epochs", "0"]
 
     def run(*extra):
@@ -96,12 +96,12 @@ def test_refine_config_model_must_agree_with_the_model_argument(tmp_path):
                                               "self_label_epochs": 0, "freeze_encoder": False,
                                               "neighbor_features": "pixels", "k": 5, "device": "cpu"}}))
     runner = CliRunner()
-    res = runner.invoke(app, ["refine", str(model), str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
+    res = runner.invoke(app, ["refine", str(model), "-c", str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
     assert isinstance(res.exception, ConfigError), res.output
     assert str(res.exception) == (f"--config {cfg}: refine.model is 'small_cnn' but the MODEL argument is "
                                   f"'{model}'; they disagree: drop refine.model from the config, or give small_cnn "
                                   "as MODEL")
     assert not (tmp_path / "out").exists()
-    res = runner.invoke(app, ["refine", "small_cnn", str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
+    res = runner.invoke(app, ["refine", "small_cnn", "-c", str(comp), "--config", str(cfg), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert '"fresh": true' in (tmp_path / "out" / "model.json").read_text()

@@ -159,10 +159,13 @@ def test_leaderboard_flag_overrides_the_config_both_ways(setup):
 def test_a_runs_folder_that_is_a_file_is_one_line_before_any_work(setup):
     root, cfg = setup
     (root / "ofile").write_text("x")
-    res = run(cfg, "-o", root / "ofile")
-    assert isinstance(res.exception, ConfigError) and "-o/--runs-dir" in str(res.exception)
+    res = run(cfg, "--runs-dir", root / "ofile")
+    assert isinstance(res.exception, ConfigError) and str(res.exception).startswith("--runs-dir")
     assert "ofile is a file; expected a folder" in str(res.exception)
     assert not (root / "competitions").exists()
+    res = run(cfg, "-o", root / "ofile")  # the deprecated spelling: the same folder, and one line saying so
+    assert isinstance(res.exception, ConfigError) and str(res.exception).startswith("--runs-dir")
+    assert "-o/--out RUNS_DIR is deprecated and will be removed; write --runs-dir RUNS_DIR" in res.output
 
 
 @pytest.mark.parametrize("override, message", [

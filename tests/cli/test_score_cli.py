@@ -50,6 +50,12 @@ def test_score_appends_leaderboard(tmp_path, comp, monkeypatch):
     assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "other.csv")) == 1
     res = invoke("score", sub, "--competition", comp, "--leaderboard", tmp_path / "old.csv")  # the old spelling
     assert res.exit_code == 0 and "deprecated" in res.output and len(pd.read_csv(tmp_path / "old.csv")) == 1
+    for i, flag in enumerate(("-o", "--out")):  # -o names what a command writes; score appends to a log
+        res = invoke("score", sub, "--competition", comp, flag, tmp_path / f"o{i}.csv")
+        assert res.exit_code == 0 and len(pd.read_csv(tmp_path / f"o{i}.csv")) == 1, res.output
+        assert [x for x in res.output.splitlines() if "deprecated" in x] == [
+            "kit score: -o/--out LEADERBOARD is deprecated and will be removed; write --leaderboard-file LEADERBOARD "
+            "(-o names the file a command writes; score appends a row to a leaderboard)"]
 
 
 def test_competition_found_from_submission_json(tmp_path, comp):

@@ -35,7 +35,7 @@ def comps(tmp_path_factory):
 
 def test_pretrain_finetune_extract(tmp_path, comps):
     comp, _ = comps
-    res = invoke("pretrain", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--latent-dim", "6",
+    res = invoke("pretrain", "-c", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--latent-dim", "6",
                  "--epochs", "2", "--batch-size", "64", "--lr", "0.003", "--device", "cpu")
     assert res.exit_code == 0, res.output
     meta = json.loads((tmp_path / "ae" / "model.json").read_text())
@@ -44,7 +44,7 @@ def test_pretrain_finetune_extract(tmp_path, comps):
     assert m["epoch"].tolist() == [1, 2] and m["val_acc"].notna().all()  # the labeled images serve as validation
 
     # --resume with more epochs continues from last.pt instead of starting over
-    res = invoke("pretrain", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--latent-dim", "6",
+    res = invoke("pretrain", "-c", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--latent-dim", "6",
                  "--epochs", "3", "--batch-size", "64", "--lr", "0.003", "--device", "cpu", "--resume")
     assert res.exit_code == 0, res.output
     m = pd.read_csv(tmp_path / "ae" / "metrics.csv")
@@ -52,13 +52,13 @@ def test_pretrain_finetune_extract(tmp_path, comps):
     # the cosine schedule is stretched to the new total (not restarted, not stuck at the old run's final LR of 0)
     assert m["lr"].tolist() == pytest.approx([0.003, 0.0015, 0.003 * 0.25])
 
-    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "3")
+    res = invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "3")
     assert res.exit_code == 0, res.output
     c = load_competition(comp)
     assert json.loads((tmp_path / "ft" / "model.json").read_text())["head"]["n_classes"] == c.n_classes
 
     for model, kind, dim in ((tmp_path / "ae", "latent", 6), ("raw", "latent", 64), (tmp_path / "ft", "logits", c.n_classes)):
-        res = invoke("extract", model, comp, "--out", tmp_path / f"{kind}{dim}.npz", "--kind", kind)
+        res = invoke("extract", model, "-c", comp, "--out", tmp_path / f"{kind}{dim}.npz", "--kind", kind)
         assert res.exit_code == 0, res.output
         ids, feats = load_features(tmp_path / f"{kind}{dim}.npz")
         assert feats.shape == (len(c.images), dim) and np.array_equal(ids, c.images.ids)
@@ -69,46 +69,46 @@ def test_pretrain_config_section(tmp_path, comps):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(yaml.safe_dump({"pretrain": {"model": "mlp_ae", "model_kwargs": {"latent_dim": 4}, "epochs": 1,
                                                 "objective": "denoising", "noise_sigma": 0.2}}))
-    res = invoke("pretrain", comp, "--out", tmp_path / "m", "--config", cfg, "--device", "cpu")
+    res = invoke("pretrain", "-c", comp, "--out", tmp_path / "m", "--config", cfg, "--device", "cpu")
     assert res.exit_code == 0, res.output
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
     assert meta["objective"] == "denoising" and meta["kwargs"] == {"latent_dim": 4}
     cfg.write_text(yaml.safe_dump({"pretrain": {"epochz": 1}}))
-    res = invoke("pretrain", comp, "--out", tmp_path / "m2", "--config", cfg)
+    res = invoke("pretrain", "-c", comp, "--out", tmp_path / "m2", "--config", cfg)
     assert isinstance(res.exception, ConfigError) and "epochz" in str(res.exception)
 
 
 def test_finetune_without_labels_is_an_error(tmp_path, comps):
     labeled, unlabeled = comps
-    invoke("pretrain", labeled, "--out", tmp_path / "ae", "--model", "mlp_ae", "--epochs", "1", "--device", "cpu")
-    res = invoke("finetune", tmp_path / "ae", unlabeled, "--out", tmp_path / "ft")
+    invoke("pretrain", "-c", labeled, "--out", tmp_path / "ae", "--model", "mlp_ae", "--epochs", "1", "--device", "cpu")
+    res = invoke("finetune", tmp_path / "ae", "-c", unlabeled, "--out", tmp_path / "ft")
     assert isinstance(res.exception, DataError) and "no labeled images" in str(res.exception)
 
 
 def test_errors_exit_2_with_one_line(tmp_path, comps):
     comp, _ = comps
-    proc = subprocess.run([sys.executable, "-m", "kit", "pretrain", str(comp), "--out", str(tmp_path / "m"),
+    proc = subprocess.run([sys.executable, "-m", "kit", "pretrain", "-c", str(comp), "--out", str(tmp_path / "m"),
                            "--objective", "magic"], capture_output=True, text=True)
     err = proc.stderr
     assert proc.returncode == 2 and "'magic' is not one of 'reconstruction', 'denoising', 'simclr'" in err
     assert "Try 'kit pretrain -h' for help." in err and "Traceback" not in err
     assert not (tmp_path / "m").exists()  # rejected by the option parser, before any work
-    res = invoke("extract", tmp_path / "nope", comp, "--out", tmp_path / "f.npz")
+    res = invoke("extract", tmp_path / "nope", "-c", comp, "--out", tmp_path / "f.npz")
     assert isinstance(res.exception, DataError) and "not a model folder" in str(res.exception)
 
 
 def test_finetune_resume_continues_and_refuses_other_options(tmp_path, comps):
     comp, _ = comps
-    invoke("pretrain", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--epochs", "1", "--device", "cpu")
-    assert invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "2").exit_code == 0
-    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "3", "--lr", "0.1", "--resume")
+    invoke("pretrain", "-c", comp, "--out", tmp_path / "ae", "--model", "mlp_ae", "--epochs", "1", "--device", "cpu")
+    assert invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "2").exit_code == 0
+    res = invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "3", "--lr", "0.1", "--resume")
     assert isinstance(res.exception, ConfigError) and "finetune.lr=0.003 (now 0.1)" in str(res.exception)
-    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "3", "--resume")
+    res = invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "3", "--resume")
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2, 3]  # only epoch 3 trained now
-    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "2")  # no flag: refused
+    res = invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "2")  # no flag: refused
     assert isinstance(res.exception, ConfigError) and "holds a finished model" in str(res.exception)
-    res = invoke("finetune", tmp_path / "ae", comp, "--out", tmp_path / "ft", "--epochs", "2", "--overwrite")  # anew
+    res = invoke("finetune", tmp_path / "ae", "-c", comp, "--out", tmp_path / "ft", "--epochs", "2", "--overwrite")  # anew
     assert res.exit_code == 0 and pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2]
 
 
@@ -126,10 +126,10 @@ def tiny_ae(comps, tmp_path_factory):
 
 
 def _args(command, comp, model):
-    """The positional arguments of ``command``, and options that keep any accidental run to one short epoch."""
-    return {"pretrain": [comp, "--model", "mlp_ae", "--latent-dim", "4", "--epochs", "1"],
-            "finetune": [model, comp, "--epochs", "1"],
-            "refine": [model, comp, "--epochs", "1", "--self-label-epochs", "0", "--neighbors", "5"]}[command]
+    """The arguments of ``command`` (its model, the competition), and options that keep any accidental run to one short epoch."""
+    return {"pretrain": ["-c", comp, "--model", "mlp_ae", "--latent-dim", "4", "--epochs", "1"],
+            "finetune": [model, "-c", comp, "--epochs", "1"],
+            "refine": [model, "-c", comp, "--epochs", "1", "--self-label-epochs", "0", "--neighbors", "5"]}[command]
 
 
 def test_finetune_last_batch_of_one_image_trains(tmp_path, comps, tiny_ae):
@@ -139,7 +139,7 @@ def test_finetune_last_batch_of_one_image_trains(tmp_path, comps, tiny_ae):
     cfg = tmp_path / "ft.yaml"
     cfg.write_text(yaml.safe_dump({"finetune": {"val_fraction": 0.0, "batch_size": 49, "epochs": 2, "device": "cpu"}}))
     assert len(load_competition(comp).labeled) % 49 == 1
-    res = invoke("finetune", tiny_ae, comp, "--config", cfg, "-o", tmp_path / "ft")
+    res = invoke("finetune", tiny_ae, "-c", comp, "--config", cfg, "-o", tmp_path / "ft")
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "ft" / "metrics.csv")["epoch"].tolist() == [1, 2]
     assert (tmp_path / "ft" / "model.pt").exists()
@@ -155,10 +155,10 @@ def test_failed_run_leaves_no_empty_folders(tmp_path, comps, tiny_ae, monkeypatc
         raise ValueError("boom")
 
     monkeypatch.setattr(mod, "_epoch", boom)
-    res = invoke("finetune", tiny_ae, comp, "-o", tmp_path / "ft", "--epochs", "1")
+    res = invoke("finetune", tiny_ae, "-c", comp, "-o", tmp_path / "ft", "--epochs", "1")
     assert isinstance(res.exception, ValueError) and not (tmp_path / "ft").exists()
     (tmp_path / "mine").mkdir()  # a folder the user made stays, even empty
-    res = invoke("finetune", tiny_ae, comp, "-o", tmp_path / "mine", "--epochs", "1")
+    res = invoke("finetune", tiny_ae, "-c", comp, "-o", tmp_path / "mine", "--epochs", "1")
     assert isinstance(res.exception, ValueError) and list((tmp_path / "mine").iterdir()) == []
 
 
@@ -209,7 +209,7 @@ def test_config_errors_through_the_entry_point(tmp_path, comps):
 
     cfg = tmp_path / "syn.yaml"
     cfg.write_bytes(CONFIGS["syntax"][0])
-    proc = kit("pretrain", comps[0], "--config", cfg, "-o", tmp_path / "out")
+    proc = kit("pretrain", "-c", comps[0], "--config", cfg, "-o", tmp_path / "out")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [f"error: --config {cfg}: invalid YAML at line 3, column 9: expected "
                                                 "',' or '}', but got ':' (while parsing a flow mapping at line 2)"]
@@ -240,7 +240,7 @@ def test_latent_dim_help_and_bounds_agree():
     option = next(p for p in command.params if p.name == "latent_dim")
     assert f"(1..{DIM_MAX})" in option.help and "1024" not in option.help
     for bad in ("0", str(DIM_MAX + 1)):
-        res = invoke("pretrain", "nowhere", "--latent-dim", bad, "-o", "nowhere_out")
+        res = invoke("pretrain", "-c", "nowhere", "--latent-dim", bad, "-o", "nowhere_out")
         assert res.exit_code == 2 and "--latent-dim" in res.output
 
 

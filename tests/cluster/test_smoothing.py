@@ -149,3 +149,25 @@ def test_config_checks_smoothing_at_load():
                      ({"smooth_alpha": 0}, "cluster.smooth_alpha")):
         with pytest.raises(ConfigError, match=msg):
             validate_config({**base, "cluster": {**base["cluster"], **bad}})
+
+
+def test_a_neighbours_file_that_does_not_fit_fails_before_clustering(digits, tmp_path, monkeypatch):
+    """The file is read and checked first: a wrong one costs no clustering (before, it failed after the fit)."""
+    import kit.cluster
+
+    logits, P = _logits(digits)
+    ids = np.array([str(i) for i in range(len(P))])
+    save_features(tmp_path / "emb.npz", ids, logits.astype(np.float32))
+    write_npz(tmp_path / "nb.npz", ids=ids, indices=np.tile(np.arange(1, 4), (len(ids), 1)))
+    write_npz(tmp_path / "other.npz", ids=ids[::-1][:-1], indices=np.tile(np.arange(1, 4), (len(ids) - 1, 1)))
+    fits = []
+    real = kit.cluster.fit_clusterer
+    monkeypatch.setattr(kit.cluster, "fit_clusterer", lambda *a, **k: fits.append(1) or real(*a, **k))
+    for nb, k, msg in (("nb.npz", 5, "holds 3 neighbours"), ("other.npz", 2, "are not the clustered images'")):
+        with pytest.raises((ConfigError, DataError), match=msg):
+            cluster_stage(None, tmp_path / "emb.npz", {"method": "argmax"}, 0, tmp_path, out_name="c.npz",
+                          smooth_k=k, neighbors=tmp_path / nb)
+    assert fits == [] and not (tmp_path / "c.npz").exists()
+    cluster_stage(None, tmp_path / "emb.npz", {"method": "argmax"}, 0, tmp_path, out_name="c.npz", smooth_k=2,
+                  neighbors=tmp_path / "nb.npz")
+    assert fits == [1]

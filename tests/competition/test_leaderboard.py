@@ -25,7 +25,7 @@ def test_append_keeps_history_and_extra_columns(tmp_path):
     assert lb["config_hash"].iloc[0] == "abc" and pd.isna(lb["seconds"].iloc[0]) and lb["seconds"].iloc[1] == 12.5
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", lb["time"].iloc[1])
     # no temp files left; only the lock's sidecar file stays beside the log
-    assert sorted(p.name for p in path.parent.iterdir()) == ["leaderboard.csv", "leaderboard.csv.lock"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [".leaderboard.csv.lock", "leaderboard.csv"]
 
 
 def test_same_file_content_and_config_is_not_added_twice(tmp_path):

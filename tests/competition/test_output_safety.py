@@ -136,8 +136,9 @@ def test_full_disk_while_making_leaves_no_folder_and_keeps_the_old_one(tmp_path,
 
     monkeypatch.setattr(np, "savez", full)
     for out, overwrite in ((tmp_path / "new", False), (old, True)):
-        with pytest.raises(DataError, match="images.npz: no space left on device"):
+        with pytest.raises(DataError, match="images.npz: no space left on device") as info:
             make_competition(digits, out, seed=2, overwrite=overwrite)
+        assert str(info.value).startswith(f"{out / 'images.npz'}: ")  # the folder asked for, not the staging one
     assert not (tmp_path / "new").exists()
     assert (old / "hidden" / "solution.csv").read_bytes() == before  # the old competition, whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -330,3 +330,40 @@ def test_seed_must_be_a_numpy_seed():
         with pytest.raises(ConfigError, match=r"source digits: seed must be an integer in 0 \.\. 4294967295"):
             load_source({"kind": "digits", "limit": 50, "seed": seed})
     assert len(load_source({"kind": "digits", "limit": 50, "seed": 2**32 - 1})) == 50
+
+
+def test_source_spec_text_mapping_and_the_old_comma_form(capsys):
+    from kit.data.sources import source_spec
+
+    new = source_spec("fashion_mnist:split=test,limit=500", "--holdout-source")
+    assert new == {"kind": "fashion_mnist", "split": "test", "limit": 500} and capsys.readouterr().err == ""
+    assert source_spec({"kind": "fashion_mnist", "split": "test", "limit": 500}, "holdout") == new
+    assert source_spec("fashion_mnist,split=test,limit=500", "--holdout-source") == new  # the old spelling
+    assert capsys.readouterr().err == (
+        "--holdout-source fashion_mnist,split=test,limit=500 is deprecated and will be removed; write "
+        "--holdout-source fashion_mnist:split=test,limit=500 (a source is KIND:key=value,... as a reduce --step is "
+        "METHOD:key=value,...)\n")
+    assert source_spec("digits", "KIND") == {"kind": "digits"} and capsys.readouterr().err == ""
+    for bad, match in (({"split": "test"}, "needs a 'kind'"), (3, "expected a source such as"),
+                       ("split=test", "expected NAME")):
+        with pytest.raises(ConfigError, match=match):
+            source_spec(bad, "holdout")
+
+
+def test_ingest_and_make_read_the_spec_form_as_the_opt_form(tmp_path, capsys):
+    """`kit data ingest digits:limit=50` writes what `kit data ingest digits -O limit=50` writes; a key given both
+    ways is an error before anything is written."""
+    from tests.cli_main import kit_main
+
+    assert kit_main(capsys, "data", "ingest", "digits:limit=50,seed=3", "-o", tmp_path / "a.npz")[0] == 0
+    assert kit_main(capsys, "data", "ingest", "digits", "-O", "limit=50", "-O", "seed=3", "-o", tmp_path / "b.npz")[0] == 0
+    a, b = ImageSet.load(tmp_path / "a.npz"), ImageSet.load(tmp_path / "b.npz")
+    assert np.array_equal(a.ids, b.ids) and np.array_equal(a.images, b.images) and len(a) == 50
+    code, _, err = kit_main(capsys, "data", "ingest", "digits:limit=50", "-O", "limit=60", "-o", tmp_path / "c.npz")
+    assert code == 2 and "-O both set limit" in err and not (tmp_path / "c.npz").exists()
+    code, _, err = kit_main(capsys, "competition", "make", "--source", "digits:limit=200", "--labels-per-class", "2",
+                            "-o", tmp_path / "comp")
+    assert code == 0, err
+    from kit.competition import load_competition
+
+    assert len(load_competition(tmp_path / "comp").images.ids) == 200

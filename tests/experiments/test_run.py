@@ -10,7 +10,7 @@ from tests.pipeline.test_trust import kit_copy  # noqa: F401 (a fixture)
 
 FILES = sorted(Path("configs/experiments").glob("*.yaml"))
 TINY = ["competition.make.source={kind: digits, limit: 300}", "pretrain.epochs=2", "pretrain.batch_size=64",
-        "holdout=digits,limit=400"]
+        "holdout=digits:limit=400"]
 
 
 def tiny(path, tmp):

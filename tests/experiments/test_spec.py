@@ -177,3 +177,19 @@ def test_run_checks_figure_classes_against_the_competition_before_training(tmp_p
     with pytest.raises(KitError, match=r"ofile is a file, so .*cannot be created inside it"):
         run_experiment(parse_experiment(raw), out=tmp_path / "ofile", runs_dir=tmp_path / "runs")
     assert not (tmp_path / "comp2" / "c").exists()  # failed before the competition was built
+
+
+def test_holdout_is_a_source_checked_at_load(tmp_path, capsys):
+    """KIND:key=value (as --holdout-source and a reduce --step), a mapping, or the old comma form with one line."""
+    want = {"kind": "fashion_mnist", "split": "test", "limit": 500}
+    for holdout, line in (("fashion_mnist:split=test,limit=500", False), (dict(want), False),
+                          ("fashion_mnist,split=test,limit=500", True)):
+        capsys.readouterr()
+        assert parse_experiment({**copy.deepcopy(GOOD), "holdout": holdout}).holdout == want
+        assert ("deprecated" in capsys.readouterr().err) == line
+    for bad, match in (("split=test", "expected NAME"), ({"split": "test"}, "needs a 'kind'")):
+        with pytest.raises(ConfigError, match=match):
+            parse_experiment({**copy.deepcopy(GOOD), "holdout": bad})
+    path = tmp_path / "e.yaml"
+    path.write_text(yaml.safe_dump(GOOD))
+    assert load_experiment(path, ["holdout=digits:limit=400"]).holdout == {"kind": "digits", "limit": 400}

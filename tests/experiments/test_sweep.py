@@ -122,7 +122,7 @@ def test_cli_bad_input_exits_2_with_one_line(setup, no_training, capsys):
     root, path = setup
     for args, message in [(["--set", "pretrain.epochz=1,2"], "did you mean 'epochs'"),
                           (["--set", "cluster.n_clusters=8,10", "--holdout-source", "digits"], "not held out"),
-                          (["--set", "cluster.n_clusters=8", "--holdout-source", "split=test"], "expected KIND")]:
+                          (["--set", "cluster.n_clusters=8", "--holdout-source", "split=test"], "expected NAME")]:
         with pytest.raises(SystemExit) as exit_info:
             kit_main(["sweep", str(path), *args, "-o", str(root / "out")])
         last = capsys.readouterr().err.rstrip("\n").splitlines()[-1]  # above it: "building competition ..."
@@ -147,7 +147,7 @@ def test_holdout_must_match_the_competition_image_shape(setup, no_training):
     root, path = setup
     np.save(root / "big.npy", np.zeros((5, 16, 16), np.uint8))
     with pytest.raises(ConfigError, match=r"--holdout-source: images are \(16, 16, 1\).*resize=\[8,8\]"):
-        sweep.run_sweep(path, ["seed=1,2"], out=root / "out", holdout=f"npy,x={root / 'big.npy'}")
+        sweep.run_sweep(path, ["seed=1,2"], out=root / "out", holdout=f"npy:x={root / 'big.npy'}")
 
 
 def test_metric_lines_one_line_per_value_of_the_other_keys():
@@ -183,7 +183,7 @@ def test_sweep_shares_stages_writes_results_and_scores_holdout(setup, spy):
     np.save(root / "held.npy", mixed)
 
     res = cli(path, "--set", "cluster.n_clusters=8,10", "-o", root / "out", "--runs-dir", root / "runs",
-              "--private", "--holdout-source", f"npy,x={root / 'held.npy'}")
+              "--private", "--holdout-source", f"npy:x={root / 'held.npy'}")
     assert res.exit_code == 0, res.output
     assert [c["overrides"] for c in spy] == [["cluster.n_clusters=8"], ["cluster.n_clusters=10"]]
     first, second = spy
@@ -219,7 +219,7 @@ def test_sweep_shares_stages_writes_results_and_scores_holdout(setup, spy):
     marks = {p: p.stat().st_mtime_ns for p in (root / "runs").rglob("stage.json")}
     spy.clear()
     again = sweep.run_sweep(path, ["cluster.n_clusters=8,10"], out=root / "out", runs_dir=root / "runs",
-                            holdout=f"npy,x={root / 'held.npy'}")
+                            holdout=f"npy:x={root / 'held.npy'}")
     assert [c["ran"] for c in spy] == [[], []] and again["ran"] == {first["name"]: [], second["name"]: []}
     assert {p: p.stat().st_mtime_ns for p in (root / "runs").rglob("stage.json")} == marks
     assert "private" not in again["rows"][0]  # hidden without --private
@@ -320,7 +320,7 @@ def test_short_s_still_works_for_one_release_with_a_deprecation_note(setup, no_t
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and "did you mean 'epochs'" in err  # -s still reaches the grid
         note = [line for line in err.splitlines() if "deprecated" in line]
-        assert note == (["kit sweep: -s is deprecated and will be removed; write --set (-s is --step in kit reduce)"]
+        assert note == (["kit sweep: -s is deprecated and will be removed; write --set (-s is --step in `kit reduce`)"]
                         if args[0] == "-s" else [])
     with pytest.raises(SystemExit) as exit_info:
         kit_main(["sweep", str(path), "-o", str(root / "out")])

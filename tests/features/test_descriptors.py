@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from kit.features.descriptors import GRID, dense_sift, describe, dsift_geometry
 from kit.errors import ConfigError
+from kit.features.descriptors import dense_sift, describe, dsift_geometry
+
+GRID = 5  # dense SIFT positions per side that dsift_geometry promises, whatever the image size
 
 
 def blobs(n=6, size=28, channels=1, seed=0):

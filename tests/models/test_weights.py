@@ -166,13 +166,13 @@ def test_kit_extract_cli_loads_packaged_weights_like_the_library(tmp_path):
 
     comp_dir = make_competition(load_digits(), tmp_path / "comp", n_images=12, seed=0)
     out = tmp_path / "f.npz"
-    res = CliRunner().invoke(app, ["extract", "timm:tf_efficientnet_lite0", str(comp_dir), "-o", str(out),
+    res = CliRunner().invoke(app, ["extract", "timm:tf_efficientnet_lite0", "-c", str(comp_dir), "-o", str(out),
                                    "--weights", "efficientnet_lite0", "--input-size", "64", "--tta", "hflip"])
     assert res.exit_code == 0, res.output
     ref = extract_features("timm:tf_efficientnet_lite0", load_competition(comp_dir).images, tmp_path / "r.npz",
                            weights="efficientnet_lite0", input_size=64, tta="hflip", progress=False)
     np.testing.assert_allclose(load_features(out)[1], load_features(ref)[1], rtol=1e-5, atol=1e-5)
-    res = CliRunner().invoke(app, ["extract", "raw", str(comp_dir), "-o", str(tmp_path / "x.npz"),
+    res = CliRunner().invoke(app, ["extract", "raw", "-c", str(comp_dir), "-o", str(tmp_path / "x.npz"),
                                    "--weights", "efficientnet_lite0"])
     assert isinstance(res.exception, ConfigError) and "extract.weights is for timm" in str(res.exception)
     assert not (tmp_path / "x.npz").exists()

@@ -21,7 +21,8 @@ def test_chain_widths_follow_each_step():
      r"reduce\.pca\.n_components=9 is larger than the data allows \(8 for 60 points x 8 features\)"),
     ([{"method": "pca", "n_components": 9}], None, 8, ConfigError, r"\(8 for 8 features\)"),
     ([{"method": "pca", "n_components": 5}, {"method": "pca", "n_components": 6}], 60, 8, ConfigError,
-     r"n_components=6 is larger than the data allows \(5 for 60 points x 5 features\)"),
+     r"^step 2 of the chain: reduce\.pca\.n_components=6 is larger than the data allows \(5 for 60 points x 5 "
+     r"features\); its input is step 1's output \(5 columns from pca\), not the features$"),
     ([{"method": "kernel_pca", "n_components": 30, "max_fit": 20}], 60, 8, ConfigError, r"\(20 for 60 points"),
     ([{"method": "lle", "n_components": 9}], 60, 8, ConfigError, r"reduce\.lle\.n_components=9"),
     ([{"method": "tsne", "perplexity": 30}], 60, 8, ConfigError, r"needs at least 91 points"),

@@ -52,11 +52,11 @@ def test_image_digest_ignores_order_but_not_pixels(comps):
 def test_submit_refuses_clusters_of_another_competition_with_the_same_ids(comps, tmp_path, capsys):
     root, a, b = comps
     clusters = clusters_of(a, root)
-    code, _, err = kit_main(capsys, "submit", clusters, b, "-o", tmp_path / "s.csv")
+    code, _, err = kit_main(capsys, "submit", clusters, "-c", b, "-o", tmp_path / "s.csv")
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert "computed from other images than those of competition 'b'" in err and "another competition" in err
     assert list(tmp_path.iterdir()) == []  # nothing written
-    code, _, err = kit_main(capsys, "submit", clusters, a, "-o", tmp_path / "s.csv")
+    code, _, err = kit_main(capsys, "submit", clusters, "-c", a, "-o", tmp_path / "s.csv")
     assert code == 0 and "note" not in err, err
     assert (tmp_path / "s.csv").exists()
 
@@ -65,7 +65,7 @@ def test_older_clusters_without_a_digest_pass_with_a_note(comps, tmp_path, capsy
     root, a, b = comps
     ids = load_competition(b).images.ids
     np.savez(tmp_path / "old.npz", ids=ids, clusters=np.arange(len(ids)) % 3)
-    code, _, err = kit_main(capsys, "submit", tmp_path / "old.npz", b, "-o", tmp_path / "s.csv")
+    code, _, err = kit_main(capsys, "submit", tmp_path / "old.npz", "-c", b, "-o", tmp_path / "s.csv")
     assert code == 0 and (tmp_path / "s.csv").exists(), err
     notes = [line for line in err.splitlines() if "note:" in line]
     assert len(notes) == 1 and "do not record which images" in notes[0]
@@ -75,7 +75,7 @@ def test_submit_seed_must_be_a_numpy_seed(comps, tmp_path, capsys):
     root, a, _ = comps
     clusters = clusters_of(a, root)
     for bad in ("-1", str(2**32)):
-        code, _, err = kit_main(capsys, "submit", clusters, a, "-o", tmp_path / "s.csv", "--seed", bad)
+        code, _, err = kit_main(capsys, "submit", clusters, "-c", a, "-o", tmp_path / "s.csv", "--seed", bad)
         assert code == 2 and "--seed" in err and "Traceback" not in err, err
     assert list(tmp_path.iterdir()) == []
 
@@ -84,6 +84,6 @@ def test_missing_ids_are_shown_as_plain_strings(comps, tmp_path, capsys):
     root, a, _ = comps
     ids = load_competition(a).images.ids
     save_clusters(tmp_path / "part.npz", ids[:40], np.zeros(40, int))
-    code, _, err = kit_main(capsys, "submit", tmp_path / "part.npz", a, "-o", tmp_path / "s.csv")
+    code, _, err = kit_main(capsys, "submit", tmp_path / "part.npz", "-c", a, "-o", tmp_path / "s.csv")
     assert code == 2 and "no prediction for 40 images" in err and "(first: ['img_00040', " in err, err
     assert "np.str_" not in err

@@ -13,7 +13,7 @@ def test_two_process_gloo_pretrain(tmp_path):
     comp = make_competition(load_source({"kind": "digits", "limit": 600}), tmp_path / "comp", "label")
     out = tmp_path / "model"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517", "-m", "kit",
-           "pretrain", str(comp), "--out", str(out), "--model", "mlp_ae", "--latent-dim", "8", "--epochs", "3",
+           "pretrain", "-c", str(comp), "--out", str(out), "--model", "mlp_ae", "--latent-dim", "8", "--epochs", "3",
            "--batch-size", "64", "--lr", "0.003", "--device", "cpu"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -85,7 +85,7 @@ def test_two_process_gloo_simclr_pretrain(tmp_path):
     comp = make_competition(load_source({"kind": "digits", "limit": 128}), tmp_path / "comp", "label")
     out = tmp_path / "model"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}",
-           "-m", "kit", "pretrain", str(comp), "--out", str(out), "--model", "cifar_resnet18", "--latent-dim", "8",
+           "-m", "kit", "pretrain", "-c", str(comp), "--out", str(out), "--model", "cifar_resnet18", "--latent-dim", "8",
            "--objective", "simclr", "--augment", "light", "--epochs", "2", "--batch-size", "32", "--device", "cpu"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
