@@ -19,9 +19,10 @@ def blend_command(
                                              "(at least two); the first names the clusters of the blend."),
     out: Path = typer.Option(..., "--out", "-o", help="Blended submission CSV to write (+ .json metadata); never one "
                              "of the inputs, nor a file a leaderboard row scored with other content."),
-    weights: str = typer.Option(None, "--weights", "-w", help="One positive weight per submission, comma-separated "
+    weights: str = typer.Option(None, "--vote-weights", "-w", help="One positive weight per submission, comma-separated "
                                 "(e.g. 0.5,0.3,0.2). Default: equal weights; ties go to the highest-weight, then the "
                                 "earliest submission."),
+    old_weights: str = typer.Option(None, "--weights", hidden=True),  # deprecated: model weights in extract
     competition: Path = typer.Option(None, "--competition", "-c", help="Competition folder (default: the "
                                      "\"competition\" key of the submissions' .json files)."),
     leaderboard: Path = typer.Option(Path("submissions/leaderboard.csv"), "--leaderboard-file",
@@ -38,7 +39,7 @@ def blend_command(
     blend is scored like `kit score` (each input beside it) and added to the leaderboard. The table (weight,
     agreement with the blend, scores) goes to stdout, notes to stderr.
 
-    Example: kit blend a.csv b.csv c.csv --weights 0.5,0.3,0.2 -o submissions/blend.csv
+    Example: kit blend a.csv b.csv c.csv --vote-weights 0.5,0.3,0.2 -o submissions/blend.csv
     """
     from kit.competition import load_competition, score_submission
     from kit.competition.leaderboard import (append_entry, check_leaderboard, check_not_scored, file_digest, git_commit,
@@ -54,6 +55,9 @@ def blend_command(
         leaderboard = old_leaderboard
     if len(submissions) < 2:
         raise ConfigError(f"a blend needs at least two submissions, got {len(submissions)}")
+    if old_weights is not None:
+        deprecated("blend", "--weights", "--vote-weights", "--weights is a model's weights in `kit extract`")
+        weights = weights if weights is not None else old_weights
     w = check_weights(parse_weights(weights), len(submissions))
     check_file_path(out, "--out")
     meta_out = out.with_suffix(".json")

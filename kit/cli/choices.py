@@ -64,8 +64,8 @@ class RefineMode(str, Enum):
     semi = "semi"
 
 
-def k_option(k: str, flag: str = "--k") -> int | str:
-    """--k: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
+def k_option(k: str, flag: str = "--n-clusters") -> int | str:
+    """--n-clusters: an integer >= 1 or auto (a usage error otherwise, exit 2)."""
     if k.strip().lower() == "auto":
         return "auto"
     try:

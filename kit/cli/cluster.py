@@ -1,4 +1,4 @@
-"""`kit cluster EMBEDDING.npz --method kmeans --k 10 -o clusters.npz [--competition DIR]` (the same code as `kit run`)."""
+"""`kit cluster EMBEDDING.npz --method kmeans --n-clusters 10 -o clusters.npz [--competition DIR]` (the same code as `kit run`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,10 +20,11 @@ def cluster_command(
     embedding: Path = typer.Argument(..., help="embedding.npz / features.npz (ids, features)."),
     method: Optional[ClusterMethod] = typer.Option(None, "--method", "-m", help="Clusterer (default kmeans; "
                                                    "ensembles need --config for their members)."),
-    k: Optional[str] = typer.Option(None, "--k", "-k", "--n-clusters", metavar="<int|auto>",
+    k: Optional[str] = typer.Option(None, "--n-clusters", metavar="<int|auto>",
                                     help="Number of clusters (default: the competition's n_classes, else 10), or "
                                     "auto: the labeled classes' count, else chosen from the data "
                                     "(kit.cluster.auto_k)."),
+    old_k: Optional[str] = typer.Option(None, "--k", "-k", hidden=True),  # deprecated: k is a neighbour count
     opt: list[str] = typer.Option([], "--opt", "-O", help="Clusterer option key=value, repeatable "
                                   "(e.g. -O n_init=20)."),
     old_opt: list[str] = typer.Option([], "--param", hidden=True),  # deprecated: -O/--opt in every command
@@ -45,7 +46,7 @@ def cluster_command(
 ) -> None:
     """Cluster an embedding; with --competition also write class labels mapped from the labeled images.
 
-    Example: kit cluster embedding.npz --method gmm --k 10 -O n_init=3 --competition competitions/digits_5 -o clusters.npz
+    Example: kit cluster embedding.npz --method gmm --n-clusters 10 -O n_init=3 --competition competitions/digits_5 -o clusters.npz
     """
     from kit.cluster import create_clusterer
     from kit.io import check_file_path
@@ -79,8 +80,12 @@ def cluster_command(
         from kit.competition import load_competition  # imported only when asked for
 
         comp = load_competition(competition)
+    if old_k is not None:
+        deprecated("cluster", "-k/--k", "--n-clusters", "k is a neighbour count in every config (refine.k, "
+                   "cluster.k of scan)")
+        k = k if k is not None else old_k
     if k is not None:
-        spec["n_clusters"] = k_option(k)
+        spec["n_clusters"] = k_option(k, "--n-clusters")
     check = {**spec, "n_clusters": 10} if spec.get("n_clusters", "auto") == "auto" else spec
     create_clusterer(check, seed=seed)  # a bad spec fails before the embedding is read
     path = cluster_stage(comp, embedding, spec, seed, out.parent, out_name=out.name, mapping=value(mapping),

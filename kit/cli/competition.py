@@ -6,7 +6,7 @@ import typer
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
 from kit.cli.options import source_options
-from kit.overrides import split_top_level
+from kit.overrides import parse_value, split_top_level
 from kit.cli.output import FORMAT_HELP, Format, print_rows
 
 OVERWRITE_HELP = ("Replace an existing folder kit made, with any files you put in it (they are named on stderr); "
@@ -94,9 +94,13 @@ def import_(
     size = None
     if resize:
         try:
-            size = [int(v) for v in split_top_level(resize.replace("x", ","))]
-        except ValueError:
-            raise ConfigError(f'--resize must look like "H,W", got {resize!r}') from None
+            value = parse_value(resize)  # [32, 32], as resize=[H,W] of every source; or "32,32" / "32x32"
+            parts = value if isinstance(value, list) else split_top_level(resize.replace("x", ","))
+            size = [int(v) for v in parts]
+            if len(size) != 2 or any(isinstance(v, bool) or int(v) != float(v) for v in parts):
+                raise ValueError
+        except (ValueError, TypeError):
+            raise ConfigError(f'--resize must look like "H,W" (or [H, W]), got {resize!r}') from None
     options = dict(type=type, n_classes=n_classes, images=images, labels=labels, sample=sample, solution=solution,
                    resize=size, extras=extras, name=name)
     if overwrite:  # asked for: files kit did not write in the folder go with it, and are named

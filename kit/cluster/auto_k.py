@@ -125,7 +125,7 @@ def _tsne_map(Z: np.ndarray, seed: int) -> np.ndarray:
     from kit.reduce import create_reducer
 
     perplexity = float(min(30.0, (len(Z) - 1) / 3.0))
-    # Barnes-Hut: on a few thousand rows about 4x faster than the FFT gradients (which pay off from ~10k rows)
+    # Barnes-Hut: faster than the FFT gradients on a few thousand rows (which pay off from ~10k rows)
     tsne = create_reducer({"method": "tsne", "n_components": 2, "perplexity": perplexity, "n_iter": 500,
                            "negative_gradient_method": "bh", "random_state": seed})
     return tsne.fit_transform(Z)

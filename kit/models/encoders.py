@@ -38,8 +38,8 @@ def cifar_resnet18(in_channels=3, image_size=32, latent_dim: int = 512) -> Cifar
 class SmallCNN(nn.Module):
     """Three conv-BN-ReLU blocks (width, 2x, 4x channels; two 2x2 max-pools) and global average pooling.
 
-    Small enough to train from scratch on a CPU (about 2,000 28 x 28 images a second on 2 cores): the network
-    that `refine` trains on the clustering objective when there is no time for a pretext task.
+    Small enough to train from scratch on a CPU (its speed: bench/throughput.md): the network that `refine`
+    trains on the clustering objective when there is no time for a pretext task.
     """
 
     is_autoencoder = False

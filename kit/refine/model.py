@@ -55,5 +55,5 @@ def encoder_of(net):
 
 def place(encoder: torch.nn.Module, dev: torch.device) -> torch.nn.Module:
     """``encoder`` on ``dev`` in channels_last: on CUDA as pretrain trains it (bf16 convolutions run fastest so),
-    and on the CPU too, where oneDNN's NHWC convolutions take about half the time of NCHW ones (bench: profile)."""
+    and on the CPU too, where oneDNN's NHWC convolutions run faster than NCHW ones (scripts/profile_refine.py)."""
     return encoder.to(dev).to(memory_format=torch.channels_last)

@@ -33,11 +33,11 @@ def check_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
         return np.ones(n)
     weights = list(weights)
     if len(weights) != n:
-        raise ConfigError(f"--weights: {n} submissions need {n} weights, got {len(weights)}")
+        raise ConfigError(f"--vote-weights: {n} submissions need {n} weights, got {len(weights)}")
     for w in weights:
         if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating)) or not math.isfinite(w) \
                 or w <= 0:
-            raise ConfigError(f"--weights: every weight must be a positive number, got {w!r}")
+            raise ConfigError(f"--vote-weights: every weight must be a positive number, got {w!r}")
     return np.asarray(weights, dtype=np.float64)
 
 
@@ -52,7 +52,7 @@ def parse_weights(text: str | None) -> list[float] | None:
         try:
             out.append(float(part.strip()))
         except ValueError:
-            raise ConfigError(f"--weights: expected comma-separated numbers such as 0.5,0.3,0.2, got {text!r}") from None
+            raise ConfigError(f"--vote-weights: expected comma-separated numbers such as 0.5,0.3,0.2, got {text!r}") from None
     return out
 
 

@@ -48,7 +48,7 @@ def listing(folder):
 def test_blend_writes_scores_and_records(tmp_path, setup, capsys):
     comp, subs = setup
     out, lb = tmp_path / "blend.csv", tmp_path / "lb.csv"
-    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--weights", "0.4,0.35,0.25")
+    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--vote-weights", "0.4,0.35,0.25")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(stdout), sep="\t", dtype={"weight": str})  # piped: TSV
     assert table.columns.tolist() == ["submission", "weight", "agreement", "public", "NMI", "ARI"]  # private hidden
@@ -75,7 +75,7 @@ def test_blend_writes_scores_and_records(tmp_path, setup, capsys):
     assert rows["config"].tolist() == ["blend"] and rows["config_hash"].tolist() == [meta["config_hash"]]
 
     # the same blend again: same content, allowed, and not a second row; --private shows the private scores
-    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--weights", "0.4,0.35,0.25",
+    code, stdout, err = kit_main(capsys, "blend", *subs, "-o", out, "--leaderboard-file", lb, "--vote-weights", "0.4,0.35,0.25",
                                  "--private")
     assert code == 0 and "already on" in err and stdout.splitlines()[0].split("\t")[4] == "private"
     assert len(pd.read_csv(lb)) == 1
@@ -146,9 +146,9 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, setup, caps
          f"would overwrite {subs[0].with_suffix('.json')} (of input 1)"),
         ((subs[0], subs[1], "-o", scored, "--leaderboard-file", lb), f"--out {scored} is the file of a row of {lb}"),
         ((subs[0], subs[1], "-o", scored, "--leaderboard-file", lb, "--no-leaderboard"), "is the file of a row of"),
-        ((subs[0], subs[1], "-o", out, "--weights", "1,2,3"), "--weights: 2 submissions need 2 weights, got 3"),
-        ((subs[0], subs[1], "-o", out, "--weights", "1,-2"), "--weights: every weight must be a positive number"),
-        ((subs[0], subs[1], "-o", out, "--weights", "1,x"), "--weights: expected comma-separated numbers"),
+        ((subs[0], subs[1], "-o", out, "--vote-weights", "1,2,3"), "--vote-weights: 2 submissions need 2 weights, got 3"),
+        ((subs[0], subs[1], "-o", out, "--vote-weights", "1,-2"), "--vote-weights: every weight must be a positive number"),
+        ((subs[0], subs[1], "-o", out, "--vote-weights", "1,x"), "--vote-weights: expected comma-separated numbers"),
         ((subs[0], subs[1], "-o", tmp_path), "is a folder; expected a file path"),
     ]
     for args, message in cases:
@@ -161,7 +161,7 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, setup, caps
 
 def test_help_has_an_example(capsys):
     code, stdout, _ = kit_main(capsys, "blend", "-h")
-    assert code == 0 and "Example: kit blend" in stdout and "--weights" in stdout and " -o " in stdout
+    assert code == 0 and "Example: kit blend" in stdout and "--vote-weights" in stdout and " -o " in stdout
 
 
 def test_blend_old_leaderboard_spelling_still_appends_with_a_deprecation_line(tmp_path, setup, capsys):
@@ -171,3 +171,10 @@ def test_blend_old_leaderboard_spelling_still_appends_with_a_deprecation_line(tm
     assert code == 0, err
     assert "deprecated" in err and "--leaderboard-file" in err
     assert len(pd.read_csv(lb)) == 1
+    new, old = tmp_path / "new.csv", tmp_path / "oldw.csv"  # --weights: the old spelling of --vote-weights
+    assert kit_main(capsys, "blend", *subs, "-o", new, "--no-leaderboard", "--vote-weights", "0.2,0.3,0.5")[0] == 0
+    code, _, err = kit_main(capsys, "blend", *subs, "-o", old, "--no-leaderboard", "--weights", "0.2,0.3,0.5")
+    assert code == 0 and [x for x in err.splitlines() if "deprecated" in x] == [
+        "kit blend: --weights is deprecated and will be removed; write --vote-weights (--weights is a model's weights "
+        "in `kit extract`)"], err
+    assert pd.read_csv(old).equals(pd.read_csv(new))

@@ -202,3 +202,21 @@ def test_info_tables_are_results_on_stdout(tmp_path):
         res = subprocess.run([sys.executable, "-m", "kit", *args, "--format", "csv"], capture_output=True, text=True)
         assert res.returncode == 0, res.stderr
         assert res.stdout.splitlines()[0] == "field,value" and expected in res.stdout.splitlines()
+
+
+def test_import_resize_reads_h_w_and_the_yaml_list_of_every_source(tmp_path, capsys):
+    """--resize "H,W", "HxW" and [H, W] (resize=[H,W], as every data source takes it) are one size."""
+    from tests.cli_main import kit_main
+
+    d = _download(tmp_path / "dl")
+    images = []
+    for i, size in enumerate(("6,5", "6x5", "[6, 5]")):
+        code, _, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / f"c{i}", "--n-classes", "3",
+                                "--resize", size)
+        assert code == 0, (size, err)
+        images.append(load_competition(tmp_path / f"c{i}").images.images)
+    assert images[0].shape[1:3] == (6, 5) and all(np.array_equal(images[0], x) for x in images[1:])
+    for bad in ("[6]", "6,5,4", "[6, 5.5]", "[true, 5]"):
+        code, _, err = kit_main(capsys, "competition", "import", d, "-o", tmp_path / "bad", "--n-classes", "3",
+                                "--resize", bad)
+        assert code == 2 and "--resize must look like" in err and not (tmp_path / "bad").exists(), (bad, err)

@@ -45,15 +45,21 @@ def test_reduce_then_cluster_round_trip(tmp_path, digits):
     assert Z.shape == (400, 2)
 
     out = tmp_path / "clusters.npz"
-    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "-O", "n_init=3", "--out", out])
+    r = invoke(["cluster", emb, "--method", "ekmeans", "--n-clusters", "10", "-O", "n_init=3", "--out", out])
     assert r.exit_code == 0, r.output
     c = load_clusters(out)
     old = tmp_path / "old.npz"  # --param: the deprecated spelling of -O, the same clusters and one line saying so
-    r = invoke(["cluster", emb, "--method", "ekmeans", "--k", "10", "--param", "n_init=3", "--out", old])
+    r = invoke(["cluster", emb, "--method", "ekmeans", "--n-clusters", "10", "--param", "n_init=3", "--out", old])
     assert r.exit_code == 0 and [x for x in r.output.splitlines() if "deprecated" in x] == [
         "kit cluster: --param KEY=VALUE is deprecated and will be removed; write -O/--opt KEY=VALUE (the option "
         "syntax of every kit command)"], r.output
     np.testing.assert_array_equal(load_clusters(old)["clusters"], c["clusters"])
+    for flag in ("-k", "--k"):  # the cluster count's old spellings: k is a neighbour count in every config
+        r = invoke(["cluster", emb, "--method", "ekmeans", flag, "10", "-O", "n_init=3", "--out", old])
+        assert r.exit_code == 0 and [x for x in r.output.splitlines() if "deprecated" in x] == [
+            "kit cluster: -k/--k is deprecated and will be removed; write --n-clusters (k is a neighbour count in "
+            "every config (refine.k, cluster.k of scan))"], r.output
+        np.testing.assert_array_equal(load_clusters(old)["clusters"], c["clusters"])
     np.testing.assert_array_equal(c["ids"], ids)
     assert "labels" not in c
     assert cluster_accuracy(y, c["clusters"]) > 0.5  # chance is about 0.12
@@ -168,8 +174,8 @@ BAD_FILES = [("one_d", r"'features' must be a non-empty \(N, D\) array, got shap
              ("huge", r"'features' holds \|x\| up to .*e\+30, above 1e\+15.*scale the features down")]
 COMMANDS = {"reduce-pca": ["reduce", "--step", "pca:n_components=2"],
             "reduce-tsne": ["reduce", "--step", "tsne:perplexity=5"],
-            "cluster-kmeans": ["cluster", "--method", "kmeans", "--k", "3"],
-            "cluster-gmm": ["cluster", "--method", "gmm", "--k", "3"]}
+            "cluster-kmeans": ["cluster", "--method", "kmeans", "--n-clusters", "3"],
+            "cluster-gmm": ["cluster", "--method", "gmm", "--n-clusters", "3"]}
 # huge x t-SNE runs in a subprocess below: without the guard it would take the test session down with it
 CASES = [pytest.param(kind, match, command, id=f"{kind}-{name}") for kind, match in BAD_FILES
          for name, command in COMMANDS.items() if (kind, name) != ("huge", "reduce-tsne")]
@@ -211,11 +217,11 @@ def test_argmax_without_k_takes_one_cluster_per_logit_column(tmp_path):
     result = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "-o", tmp_path / "c.npz"])
     assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(load_clusters(tmp_path / "c.npz")["clusters"], logits.argmax(1))
-    bad = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "-k", "3", "-o", tmp_path / "d.npz"])
+    bad = invoke(["cluster", tmp_path / "logits.npz", "-m", "argmax", "--n-clusters", "3", "-o", tmp_path / "d.npz"])
     assert isinstance(bad.exception, DataError) and "2 columns but n_clusters is 3" in str(bad.exception)
 
 
-@pytest.mark.parametrize("command", [["reduce", "--step", "pca:n_components=2"], ["cluster", "-k", "3"]])
+@pytest.mark.parametrize("command", [["reduce", "--step", "pca:n_components=2"], ["cluster", "--n-clusters", "3"]])
 @pytest.mark.parametrize("seed", ["-1", str(2**32)])
 def test_seed_out_of_range_is_a_usage_error(tmp_path, digits, command, seed):
     r = invoke([command[0], digits[0], *command[1:], "--seed", seed, "-o", tmp_path / "x.npz"])

@@ -172,5 +172,6 @@ def test_kit_cluster_k_auto(tmp_path):
     assert "cluster: n_clusters auto: chose 10 (tsne_silhouette by k: 3 " in r.output
     assert int(load_clusters(out)["auto_k"]) == 10 and len(np.unique(load_clusters(out)["clusters"])) == 10
     for bad in ("0", "ten", "2.5"):
-        r = CliRunner().invoke(app, ["cluster", str(feats), "--k", bad, "-o", str(tmp_path / "x.npz")])
-        assert r.exit_code == 2 and "must be an integer >= 1 or auto" in r.output
+        for flag in ("--n-clusters", "-k"):  # -k: the deprecated spelling, checked the same way
+            r = CliRunner().invoke(app, ["cluster", str(feats), flag, bad, "-o", str(tmp_path / "x.npz")])
+            assert r.exit_code == 2 and "must be an integer >= 1 or auto" in r.output
