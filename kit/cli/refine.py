@@ -50,7 +50,7 @@ def refine_command(
 
     competition = competition_arg(competition, competition_opt, "refine")
     if old_k is not None:
-        deprecated("refine", "-k", "--neighbors", "-k is the cluster count in `kit cluster`")
+        deprecated("refine", "-k", "--neighbors", "refine.k in a config; -k is deprecated in every command")
         k = old_k if k is None else k
     options = _section(config, "refine")
     for key, value in dict(mode=mode.value if mode else None, k=k, epochs=epochs, self_label_epochs=self_label_epochs,
