@@ -13,6 +13,14 @@ TINY = ["competition.make.source={kind: digits, limit: 300}", "pretrain.epochs=2
         "holdout=digits:limit=400"]
 
 
+def _quick_tsne(steps) -> None:
+    """t-SNE of 300 points: Barnes-Hut and fewer iterations (the FFT gradient's fixed cost per iteration is most of
+    the time at this size); the test checks pages and figures, not the embedding's quality."""
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and step.get("method") == "tsne":
+            step.update(negative_gradient_method="bh", n_iter=200, early_exaggeration_iter=100)
+
+
 def tiny(path, tmp):
     over = TINY + [f"competition.dir={tmp / 'comp' / path.stem}"]
     if "binary" in path.stem:
@@ -21,10 +29,12 @@ def tiny(path, tmp):
     make = exp.base["competition"]["make"]
     if make.get("labels_per_class") and "binary" not in path.stem:
         make["labels_per_class"] = 10  # 300 digits have ~30 images per class
-    for part in exp.parts:  # variants carry their own finetune epochs: shrink them too
+    _quick_tsne(exp.base.get("reduce"))
+    for part in exp.parts:  # variants carry their own finetune epochs and reduce chains: shrink them too
         for over in (part.variants or {}).values():
             if isinstance(over.get("finetune"), dict):
                 over["finetune"] = {**over["finetune"], "epochs": 2}
+            _quick_tsne(over.get("reduce"))
     if "finetune" in exp.base:
         exp.base["finetune"]["epochs"] = 2
     return exp
