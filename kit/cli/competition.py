@@ -6,8 +6,8 @@ import typer
 from kit.cli.app import app, console
 from kit.cli.choices import seed_option
 from kit.cli.options import source_options
-from kit.overrides import parse_value, split_top_level
 from kit.cli.output import FORMAT_HELP, Format, print_rows
+from kit.overrides import parse_value, split_top_level
 
 OVERWRITE_HELP = ("Replace an existing folder kit made, with any files you put in it (they are named on stderr); "
                   "a folder kit did not make is never replaced.")

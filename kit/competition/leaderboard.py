@@ -204,9 +204,9 @@ def same_file(a: Path, b: Path) -> bool:
 def submission_digest(df: pd.DataFrame, comp) -> str:
     """sha256 of the bytes kit.submit.write_submission will write for ``df``: what a leaderboard row records."""
     from kit.competition import validate_submission
+    from kit.submit.writer import csv_bytes
 
-    text = validate_submission(df, comp).set_axis(list(comp.submission_columns), axis=1).to_csv(index=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(csv_bytes(validate_submission(df, comp), comp)).hexdigest()
 
 
 def check_not_scored(out: Path, digest: Callable[[], str], leaderboard: Path = DEFAULT_PATH, who: str = "kit") -> None:
@@ -225,9 +225,11 @@ def check_not_scored(out: Path, digest: Callable[[], str], leaderboard: Path = D
     if "file" not in rows:
         return
     digests = rows["digest"] if "digest" in rows else pd.Series("", index=rows.index)
+    new = None  # computed once, and only when a row names ``out``
     for file, recorded in zip(rows["file"], digests):
         if not file or not same_file(Path(file), Path(out)):
             continue
-        if recorded != digest():
+        new = digest() if new is None else new
+        if recorded != new:
             raise ConfigError(f"--out {out} is the file of a row of {leaderboard} (scored with other content); "
                               f"{who} never overwrites a scored submission: choose another file")

@@ -96,14 +96,6 @@ def parse_set(item: str) -> tuple[str, list[str]]:
     return key, texts
 
 
-def parse_holdout(spec: str | dict | None) -> dict[str, Any] | None:
-    """'fashion_mnist:split=test,limit=500' -> {'kind': 'fashion_mnist', 'split': 'test', 'limit': 500}
-    (kit.data.sources.source_spec)."""
-    from kit.data.sources import source_spec
-
-    return None if spec is None else source_spec(spec, "--holdout-source")
-
-
 def grid(base_name: str, sets: list[str]) -> list[Cell]:
     """Cartesian product of every --set, in the order given (the last key varies fastest)."""
     parsed: dict[str, list[str]] = {}
@@ -330,9 +322,10 @@ def load_data(raw: dict, base: dict, holdout: str | dict | None, console: Consol
     """(competition, hold-out spec, hold-out images or None) that every cell of ``raw`` shares; the competition
     is built when missing."""
     from kit.competition import load_competition
+    from kit.data.sources import source_spec
     from kit.pipeline import stages
 
-    holdout_spec = parse_holdout(holdout)
+    holdout_spec = None if holdout is None else source_spec(holdout, "--holdout-source")
     raw = pinned_config(raw, base)
     comp = load_competition(stages.build_competition(raw["competition"], base["seed"], console))
     held = None

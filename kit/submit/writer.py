@@ -136,6 +136,12 @@ def build_submission(comp, clusters: dict[str, np.ndarray], same_fraction: float
                          else np.asarray(labels, dtype=int)})
 
 
+def csv_bytes(df: pd.DataFrame, comp) -> bytes:
+    """A validated submission's CSV file, byte for byte, under the competition's own header: what write_submission
+    writes and what a leaderboard row's digest hashes."""
+    return df.set_axis(list(comp.submission_columns), axis=1).to_csv(index=False).encode()
+
+
 def write_submission(df: pd.DataFrame, comp, out_path: str | Path, metadata: dict | None = None) -> Path:
     """Validate against sample_submission first (nothing is written if invalid), then write CSV + JSON together:
     both or neither, also on a full disk. The CSV has the competition's own header."""
@@ -149,6 +155,6 @@ def write_submission(df: pd.DataFrame, comp, out_path: str | Path, metadata: dic
     meta = {"competition": str(Path(comp.dir).resolve()), "competition_name": comp.name, "type": comp.type,
             "metric": comp.metric, "rows": len(df), **(metadata or {})}
     with atomic_paths(out_path, meta_path) as (csv_tmp, json_tmp):
-        df.set_axis(list(comp.submission_columns), axis=1).to_csv(csv_tmp, index=False)
+        csv_tmp.write_bytes(csv_bytes(df, comp))
         json_tmp.write_text(json_text(meta))
     return out_path
